@@ -59,7 +59,7 @@ UNIT_OBJS := $(SRCS:%.c=$(UNIT_BUILD)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
 
 $(UNIT_BUILD)/%.o: %.c $(HDRS) Makefile | $(UNIT_BUILD)
-	cc -std=gnu11 -O1 -g $(WARN) -DCONMON_COMMIT='"test"' -Dmain=conmon_main -c -o $@ $<
+	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DCONMON_COMMIT='"test"' -Dmain=conmon_main -c -o $@ $<
 
 $(UNIT_BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_OBJS) | $(UNIT_BUILD)
 	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -o $@ $< $(UNIT_OBJS)

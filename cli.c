@@ -41,11 +41,6 @@ struct opt {
 
 #define F(member) offsetof(struct config, member)
 
-/* musl defines stdin as "(stdin)", which would turn F(stdin) into
- * offsetof(struct config, (stdin)): hide the macro for the table. */
-#pragma push_macro("stdin")
-#undef stdin
-
 /* In the order --help lists them (cli.md §3.2); hidden aliases last. */
 static const struct opt options[] = {
     {"api-version", 0, OPT_FLAG, F(api_version),
@@ -111,7 +106,7 @@ static const struct opt options[] = {
      "Host sd_notify socket to relay the container's notifications to"},
     {"socket-dir-path", 0, OPT_STR, F(socket_dir_path),
      "Directory of the attach socket links (default: /var/run/crio)"},
-    {"stdin", 'i', OPT_FLAG, F(stdin), "Give the container a stdin"},
+    {"stdin", 'i', OPT_FLAG, F(open_stdin), "Give the container a stdin"},
     {"sync", 0, OPT_FLAG, F(sync),
      "Stay in the foreground instead of daemonizing"},
     {"syslog", 0, OPT_FLAG, F(syslog), "Also send conmon's messages to syslog"},
@@ -133,8 +128,6 @@ static const struct opt options[] = {
     {"pidfile", 0, OPT_STR, F(container_pidfile), NULL},
     {"restore-arg", 0, OPT_LIST, F(runtime_opts), NULL},
 };
-
-#pragma pop_macro("stdin")
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 

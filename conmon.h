@@ -42,7 +42,7 @@ struct strlist {
 struct config {
 	bool api_version, exec, exec_attach, full_attach, leave_stdin_open,
 		no_container_partial_message, no_new_keyring, no_pivot,
-		no_sync_log, replace_listen_pid, stdin, sync, syslog,
+		no_sync_log, replace_listen_pid, open_stdin, sync, syslog,
 		systemd_cgroup, terminal, version, log_rotate;
 	const char *bundle, *cid, *conmon_pidfile, *container_pidfile, *cuuid,
 		*exec_process_spec, *exit_command, *exit_dir, *log_level,
@@ -123,6 +123,38 @@ void log_reopen(void);
 /* At exit, unless --no-sync-log: fsync the k8s-file log. */
 void log_sync(void);
 
+/* log.c internals, exposed for unit tests and fuzzing only. */
+struct iovec;
+struct timespec;
+#define K8S_TIMESTAMP_LEN 35   /* YYYY-MM-DDTHH:MM:SS.NNNNNNNNN+HH:MM */
+#define K8S_PREFIX_LEN 45      /* timestamp, " stdout F " */
+#define JOURNAL_PENDING_MAX 8191 /* journald's per-stream partial line */
+/* Length of the next record at buf: through its '\n', else all of it
+ * (*partial set). */
+size_t log_record_len(const char *buf, size_t len, bool *partial);
+/* The k8s-file timestamp of ts in local time, 35 bytes, no NUL. */
+void log_timestamp(char *out, const struct timespec *ts);
+/* The priority of a "<N>" prefix at seg (logging.md §4.4), else -1. */
+int journal_prio_prefix(const char *seg, size_t len);
+/* One journald entry; the other fields come from cfg. */
+struct journal_entry {
+	const char *pending, *seg; /* MESSAGE is pending + seg */
+	size_t pending_len, seg_len;
+	int priority;
+	bool partial;		  /* CONTAINER_PARTIAL_MESSAGE=true */
+	const char *partial_id;	  /* a piece of a split line, else NULL */
+	const char *ordinal;	  /* its CONTAINER_PARTIAL_ORDINAL */
+	bool last;		  /* CONTAINER_PARTIAL_LAST=true */
+};
+/* The native-protocol datagram for e as iovecs (lens holds the binary
+ * form's lengths); 0 if max_iov or max_lens is too small. */
+size_t journal_encode(const struct journal_entry *e, struct iovec *iov,
+		      size_t max_iov, uint64_t *lens, size_t max_lens);
+extern const char *journal_socket_path; /* /run/systemd/journal/socket */
+extern bool journal_force_memfd;	/* always take the memfd path */
+/* Close the log fds and forget every state (pending lines, caches). */
+void log_reset(void);
+
 /* ------------------------------------------------------------------ */
 /* The event loop (conmon.c).  A watch is embedded in the object it
  * serves; the loop calls fn with the epoll events that fired. */
@@ -202,19 +234,53 @@ void attach_close_all(void);	 /* shutdown step 7 */
 void attach_remove(void);	 /* shutdown step 11: unlink the socket */
 void attach_remove_symlink(void); /* at exit */
 
-/* Parsers, exposed for unit tests and fuzzing.  Return 0 on success, or
- * a negative code after which ctl_error_text() gives the warning. */
+/* Parsers, exposed for unit tests and fuzzing: pure, no I/O.  line is
+ * one line without its newline.  Return 0 on success, or a negative
+ * CTL_E* code; the out values are then still set as far as they were
+ * read, and ctl_error_text() formats the spec's warning from them. */
+enum {
+	CTL_EFORMAT = -1, /* "Invalid control message format" */
+	CTL_ETYPE = -2,	  /* "Invalid control message type: <t>" */
+	CTL_ESIZE = -3,	  /* "Invalid window size: <h>x<w> (...)" */
+	CTL_EWINSZ = -4,  /* "Failed to parse window size" */
+};
 int ctl_parse(const char *line, size_t len, int *type, int *rows, int *cols);
 int winsz_parse(const char *line, size_t len, int *rows, int *cols);
+int ctl_error_text(char *dst, size_t cap, int code, int type, int rows,
+		   int cols);
+
+/* The line splitter of the ctl/winsz FIFOs (ctl.md §2), pure as well:
+ * feed it what read(2) returned; it calls fn once per complete line
+ * (without the newline), or with line == NULL once per line that grew
+ * past CTL_LINE_MAX - 1 bytes, which is then skipped up to its newline. */
+struct ctl_line {
+	char buf[CTL_LINE_MAX];
+	size_t len;
+	bool discarding;
+};
+typedef void ctl_line_fn(void *ctx, const char *line, size_t len);
+void ctl_line_feed(struct ctl_line *l, const char *data, size_t len,
+		   ctl_line_fn *fn, void *ctx);
 
 /* sd-notify relay (lifecycle.md §14). */
 void notify_setup(void);
+/* Keep only the allowed lines of a datagram, joined by '\n', in place;
+ * returns the new length (0: send nothing). */
+size_t notify_filter(char *buf, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* OOM detection (oom.c, oom.md). */
 
+/* Start watching the memory cgroup of pid (lifecycle.md §8).  The test
+ * hook CONMON_TEST_CGROUP_DIR=<dir> makes <dir> the cgroup v2 directory. */
 void oom_start(pid_t pid);
+/* Before the exit files: act on an OOM the loop has not seen yet. */
 void oom_final_check(void);
+/* Parser, exposed for unit tests: find the cgroup directory of a process
+ * in its /proc/PID/cgroup contents, read from fd: v2 "0::PATH", or v1 the
+ * hierarchy whose controllers include memory.  Returns 1 with dir set, 0
+ * when no line matches, -1 after warning about a malformed line. */
+int oom_parse_cgroup(int fd, bool v2, char *dir, size_t cap);
 
 /* ------------------------------------------------------------------ */
 /* Lifecycle helpers (conmon.c). */

@@ -209,7 +209,7 @@ void io_create_pipes(void)
 	if (cfg.terminal) {
 		in.state = STDIN_LATER;
 	} else {
-		if (cfg.stdin) {
+		if (cfg.open_stdin) {
 			make_pipe(&child_stdin, &in.w.fd);
 			set_nonblock(in.w.fd);
 			in.state = STDIN_READY;
@@ -380,7 +380,7 @@ static void on_stdin_writable(struct watch *w, uint32_t events)
 
 void io_stdin_client_done(void)
 {
-	if (!cfg.stdin || in.state == STDIN_CLOSED || in.state == STDIN_NEVER)
+	if (!cfg.open_stdin || in.state == STDIN_CLOSED || in.state == STDIN_NEVER)
 		return;
 	if (cfg.leave_stdin_open) {
 		ninfo("Not closing input");

@@ -74,7 +74,7 @@ static void dump_config(void)
 	I(api_version), I(exec), I(exec_attach), I(full_attach);
 	I(leave_stdin_open), I(no_container_partial_message);
 	I(no_new_keyring), I(no_pivot), I(no_sync_log);
-	I(replace_listen_pid), I(stdin), I(sync), I(syslog);
+	I(replace_listen_pid), I(open_stdin), I(sync), I(syslog);
 	I(systemd_cgroup), I(terminal), I(version), I(log_rotate);
 	I(exit_delay), I(timeout), I(log_max_files), I(log_size_max);
 	I(log_global_size_max), I(log_journald), I(log_passthrough);
@@ -496,11 +496,11 @@ static void test_parsing(void)
 	    "-T", "7");
 	expect_ok(&r, "the last scalar wins", "name=b", "timeout=7");
 	RUN(&r, VALID, "-l", "none", "-ite", "--exec-process-spec", "p");
-	expect_ok(&r, "-ite groups three flags", "stdin=1", "terminal=1",
+	expect_ok(&r, "-ite groups three flags", "open_stdin=1", "terminal=1",
 		  "exec=1");
 	RUN(&r, "-ic", CID, "--cuuid", "u", "-sr", "/bin/sh", "-l", "none");
 	expect_ok(&r, "a group may end with one option taking the next value",
-		  "stdin=1", "cid=" CID, "systemd_cgroup=1", "runtime=/bin/sh");
+		  "open_stdin=1", "cid=" CID, "systemd_cgroup=1", "runtime=/bin/sh");
 	RUN(&r, "-cabc", CID, VALID);
 	expect_fail(&r, OPT_ERR("Unknown option -cabc"),
 		    "a value glued to its letter is an unknown option");
