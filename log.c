@@ -1,37 +1,203 @@
-/* log.c - STUB, to be replaced: log drivers and diagnostics. */
+/* log.c - where container output is recorded, and how conmon reports on
+ * itself.
+ *
+ * Two drivers keep the container's output (logging.md): the k8s-file log
+ * that kubelet, CRI-O and `podman logs` read, and journald spoken to over
+ * its native datagram protocol, since conmon links no libsystemd.
+ * Passthrough and none need nothing here.
+ *
+ * No heap.  Every buffer is static and sized for the worst case; the big
+ * ones sit in .bss and are only touched by the driver that uses them, so
+ * a container that logs only to a file never faults in journald's
+ * pending-line buffers, and an idle one touches none of them. */
 #include "conmon.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+/* One gather list serves both drivers: k8s-file writes its batch out
+ * before journald builds an entry, so they never hold it at once. */
+static struct iovec iov_pool[IOV_MAX];
+
+static inline int stream_index(enum stream s)
+{
+	return s == STREAM_STDERR;
+}
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ */
+/* conmon's own diagnostics (logging.md §8) */
 
 int log_level = LVL_WARN;
 
 int log_level_parse(const char *name)
 {
-	(void)name;
-	return LVL_WARN;
+	static const struct {
+		char name[8];
+		signed char level;
+	} names[] = {
+	    {"error", LVL_ERROR}, {"fatal", LVL_ERROR},	 {"panic", LVL_ERROR},
+	    {"warn", LVL_WARN},	  {"warning", LVL_WARN}, {"info", LVL_INFO},
+	    {"debug", LVL_DEBUG}, {"trace", LVL_TRACE},
+	};
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(name, names[i].name) == 0)
+			return names[i].level;
+	return -1;
+}
+
+/* The text is formatted behind DIAG_HEAD spare bytes, so that either
+ * prefix can be put in front of it without a copy. */
+#define DIAG_HEAD 16
+#define DIAG_TEXT 4096
+
+/* A message that repeats (a full disk warns on every chunk) is shown
+ * once per window; the window doubles while the flood goes on, so a
+ * flood lasting hours costs a few lines, not millions. */
+#define FLOOD_SPAN_NS	  1000000000LL
+#define FLOOD_SPAN_MAX_NS (64 * FLOOD_SPAN_NS)
+
+static struct {
+	uint64_t hash; /* of the last message shown, 0: none */
+	int64_t until; /* CLOCK_MONOTONIC end of its window */
+	int64_t span;
+	unsigned suppressed;
+	int level;
+} flood;
+
+/* syslog's "conmon <ID>" is the first 20 bytes of the cid, or of
+ * "<cid>: <tag>" when there is a tag. */
+static void syslog_id(char *id, size_t cap)
+{
+	int n = cfg.log_tag ? snprintf(id, cap, "%s: %s",
+				       cfg.cid ? cfg.cid : "", cfg.log_tag)
+			    : snprintf(id, cap, "%s", cfg.cid ? cfg.cid : "");
+
+	if (n < 0)
+		id[0] = '\0';
+}
+
+/* Show text (n bytes at buf + DIAG_HEAD, with one spare byte after it)
+ * on stderr with one write, and in syslog with --syslog. */
+static void diag_emit(int level, bool with_errno, char *buf, size_t n)
+{
+	static const char letter[] = "ewidd";
+	static const char *const kind[][2] = {
+	    {"error", "error"},	  {"nwarn", "pwarn"},	{"ninfo", "ninfo"},
+	    {"ndebug", "ndebug"}, {"ntrace", "ntrace"},
+	};
+	char *text = buf + DIAG_HEAD, *line = text - 12;
+
+	memcpy(line, "[conmon:?]: ", 12);
+	line[8] = letter[level];
+	text[n] = '\n';
+	(void)!write(STDERR_FILENO, line, n + 13);
+	if (cfg.syslog) {
+		char id[24];
+
+		text[n] = '\0';
+		syslog_id(id, 21);
+		syslog(level == LVL_ERROR ? LOG_ERR : LOG_INFO,
+		       "conmon %s <%s>: %s", id, kind[level][with_errno], text);
+	}
+}
+
+static void flood_report(void)
+{
+	char buf[DIAG_HEAD + 64];
+	int n;
+
+	if (!flood.suppressed)
+		return;
+	n = snprintf(buf + DIAG_HEAD, 48, "last message repeated %u times",
+		     flood.suppressed);
+	flood.suppressed = 0;
+	diag_emit(flood.level, false, buf, (size_t)n);
+}
+
+/* Whether to hold back this message as part of a flood. */
+static bool flood_hold(int level, const char *text, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL ^ (unsigned)level;
+	int64_t now = monotonic_ns();
+	bool same;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+	h |= 1; /* never 0, which means "nothing shown yet" */
+	same = h == flood.hash;
+	if (same && now < flood.until) {
+		flood.suppressed++;
+		return true;
+	}
+	if (same && flood.suppressed)
+		flood.span = flood.span * 2 < FLOOD_SPAN_MAX_NS
+				 ? flood.span * 2
+				 : FLOOD_SPAN_MAX_NS;
+	else
+		flood.span = FLOOD_SPAN_NS;
+	flood_report();
+	flood.hash = h;
+	flood.until = now + flood.span;
+	flood.level = level;
+	return false;
 }
 
 static void vdiag(int level, int err, const char *fmt, va_list ap)
 {
-	static const char *const prefix[] = {"e", "w", "i", "d", "d"};
-	char buf[4096];
-	int n = snprintf(buf, sizeof(buf), "[conmon:%s]: ", prefix[level]);
-	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	if (err)
-		n += snprintf(buf + n, sizeof(buf) - n, " %s", strerror(err));
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	(void)!write(2, buf, n);
+	char buf[DIAG_HEAD + DIAG_TEXT + 1];
+	char *text = buf + DIAG_HEAD;
+	int saved = errno, r;
+	size_t n;
+
+	r = vsnprintf(text, DIAG_TEXT, fmt, ap);
+	n = r < 0 ? 0 : (size_t)r < DIAG_TEXT ? (size_t)r : DIAG_TEXT - 1;
+	if (err) {
+		r = snprintf(text + n, DIAG_TEXT - n, " %s", strerror(err));
+		n += r < 0			 ? 0
+		     : (size_t)r < DIAG_TEXT - n ? (size_t)r
+						 : DIAG_TEXT - n - 1;
+	}
+	if (level == LVL_ERROR)
+		flood_report();
+	else if (flood_hold(level, text, n))
+		goto out;
+	diag_emit(level, err != 0, buf, n);
+out:
+	errno = saved;
 }
 
 void diag(int level, int err, const char *fmt, ...)
 {
 	va_list ap;
+
 	if (level > log_level)
 		return;
 	va_start(ap, fmt);
@@ -39,40 +205,911 @@ void diag(int level, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
-void fatal(int err, const char *fmt, ...)
+_Noreturn void fatal(int err, const char *fmt, ...)
 {
+	static bool dying;
 	va_list ap;
+
 	va_start(ap, fmt);
 	vdiag(LVL_ERROR, err, fmt, ap);
 	va_end(ap);
+	/* A failure inside the exit path must not loop back into it. */
+	if (dying)
+		_exit(1);
+	dying = true;
 	conmon_exit(1);
 }
 
-void fatal_plain(const char *fmt, ...)
+_Noreturn void fatal_plain(const char *fmt, ...)
 {
+	char buf[DIAG_TEXT + 16];
 	va_list ap;
-	(void)!write(2, "conmon: ", 8);
+	int r;
+	size_t n;
+
+	memcpy(buf, "conmon: ", 8);
 	va_start(ap, fmt);
-	vdprintf(2, fmt, ap);
+	r = vsnprintf(buf + 8, DIAG_TEXT, fmt, ap);
 	va_end(ap);
-	(void)!write(2, "\n", 1);
+	n = 8 + (r < 0 ? 0 : (size_t)r < DIAG_TEXT ? (size_t)r : DIAG_TEXT - 1);
+	buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n);
 	exit(1);
+}
+
+/* ------------------------------------------------------------------ */
+/* k8s-file (logging.md §2, §3) */
+
+static struct {
+	int fd;
+	int64_t size;	 /* bytes in the current file (--log-size-max) */
+	int64_t total;	 /* bytes ever written, from the initial size on */
+	int64_t pending; /* bytes gathered in iov_pool, not yet written */
+	int niov;
+	bool tail_partial[2]; /* a stream's last record was P */
+} k8s = {.fd = -1};
+
+/* The current chunk's record prefixes: [0] for F, [1] for P. */
+static char k8s_prefix[2][K8S_PREFIX_LEN];
+
+/* Local time changes once a second: the date, time and UTC offset are
+ * formatted then, and a chunk only adds its nanoseconds. */
+static struct {
+	bool valid;
+	time_t sec;
+	char head[20]; /* "YYYY-MM-DDTHH:MM:SS." */
+	char zone[6];  /* "+HH:MM" */
+} ts_cache;
+
+static void put2(char *p, long v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+static void ts_cache_fill(time_t sec)
+{
+	struct tm tm;
+	long off = 0, year;
+	char *h = ts_cache.head, *z = ts_cache.zone;
+
+	if (localtime_r(&sec, &tm))
+		off = tm.tm_gmtoff;
+	else
+		gmtime_r(&sec, &tm);
+	year = tm.tm_year + 1900L;
+	year = year < 0 ? 0 : year > 9999 ? 9999 : year;
+	put2(h, year / 100);
+	put2(h + 2, year % 100);
+	h[4] = '-';
+	put2(h + 5, tm.tm_mon + 1);
+	h[7] = '-';
+	put2(h + 8, tm.tm_mday);
+	h[10] = 'T';
+	put2(h + 11, tm.tm_hour);
+	h[13] = ':';
+	put2(h + 14, tm.tm_min);
+	h[16] = ':';
+	put2(h + 17, tm.tm_sec);
+	h[19] = '.';
+	z[0] = off < 0 ? '-' : '+';
+	off = off < 0 ? -off : off;
+	put2(z + 1, off / 3600);
+	z[3] = ':';
+	put2(z + 4, off / 60 % 60);
+	ts_cache.sec = sec;
+	ts_cache.valid = true;
+}
+
+void log_timestamp(char *out, const struct timespec *ts)
+{
+	long ns = ts->tv_nsec;
+
+	if (!ts_cache.valid || ts->tv_sec != ts_cache.sec)
+		ts_cache_fill(ts->tv_sec);
+	memcpy(out, ts_cache.head, sizeof(ts_cache.head));
+	for (int i = 28; i >= 20; i--, ns /= 10)
+		out[i] = (char)('0' + ns % 10);
+	memcpy(out + 29, ts_cache.zone, sizeof(ts_cache.zone));
+}
+
+size_t log_record_len(const char *buf, size_t len, bool *partial)
+{
+	const char *nl = memchr(buf, '\n', len);
+
+	*partial = !nl;
+	return nl ? (size_t)(nl - buf) + 1 : len;
+}
+
+/* path + suffix into out (PATH_MAX bytes); false if it does not fit. */
+static bool path_with(char *out, const char *suffix)
+{
+	int n = snprintf(out, PATH_MAX, "%s%s", cfg.k8s_log_path, suffix);
+
+	return n > 0 && n < PATH_MAX;
+}
+
+static void parent_dir(char *out, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (!slash)
+		strcpy(out, ".");
+	else if (n == 0)
+		strcpy(out, "/");
+	else {
+		memcpy(out, path, n);
+		out[n] = '\0';
+	}
+}
+
+/* Whether the canonical directory dir lies in one of the
+ * --log-allowlist-dir entries (true when none is given). */
+static bool allowlisted(const char *dir)
+{
+	char entry[PATH_MAX];
+	bool any = false;
+
+	for (int i = 0; i < cfg.log_allowlist_dirs.n; i++) {
+		const char *e = cfg.log_allowlist_dirs.v[i];
+		size_t n;
+
+		if (!e || !*e)
+			continue;
+		any = true;
+		if (!realpath(e, entry)) {
+			nwarn("Invalid allowlist directory %s", e);
+			continue;
+		}
+		n = strlen(entry);
+		if (n == 1 || (strncmp(dir, entry, n) == 0 &&
+			       (dir[n] == '\0' || dir[n] == '/')))
+			return true;
+	}
+	return !any;
+}
+
+/* Rotation renames files by path, so it first makes sure the path is
+ * one an attacker cannot have pointed elsewhere (logging.md §3.1).
+ * Returns NULL when it is fine, else why not (in why). */
+static const char *rotate_path_problem(char *why, size_t cap)
+{
+	const char *path = cfg.k8s_log_path;
+	char dir[PATH_MAX], canon[PATH_MAX];
+	size_t len = strlen(path);
+	struct stat st;
+	int dfd;
+
+	if (!len || len >= PATH_MAX || strstr(path, "../") ||
+	    strstr(path, "/.."))
+		return "bad path";
+	parent_dir(dir, path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return "Cannot open parent directory";
+	why[0] = '\0';
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			snprintf(why, cap, "Log path is a symbolic link");
+	} else if (errno == ENOENT) {
+		/* A new file will be created here: the directory must be
+		 * one nobody else can swap files in. */
+		if (fstat(dfd, &st) < 0 || !realpath(dir, canon))
+			snprintf(why, cap, "Cannot resolve parent directory");
+		else if (st.st_mode & S_IWOTH)
+			snprintf(why, cap,
+				 "Parent directory is world-writable, "
+				 "security risk: %s",
+				 dir);
+		else if (st.st_uid != 0 && st.st_uid != getuid() &&
+			 st.st_uid != geteuid())
+			snprintf(why, cap,
+				 "Parent directory owned by unexpected UID "
+				 "%u: %s",
+				 (unsigned)st.st_uid, dir);
+		else if (!allowlisted(canon))
+			snprintf(why, cap, "Parent directory not in allowlist");
+		for (char *p = canon + 1; !why[0] && *p; p++) {
+			if (p[1] != '/' && p[1] != '\0')
+				continue;
+			char c = p[1];
+
+			p[1] = '\0';
+			if (lstat(canon, &st) == 0 && S_ISLNK(st.st_mode))
+				snprintf(why, cap,
+					 "Parent directory path contains a "
+					 "symbolic link: %s",
+					 canon);
+			p[1] = c;
+		}
+	}
+	close(dfd);
+	return why[0] ? why : NULL;
+}
+
+/* Whether the open log still is the file at the log path: never rotate
+ * somebody else's file into our backups. */
+static bool k8s_fd_is_path(void)
+{
+	char proc[32], linked[PATH_MAX], canon[PATH_MAX];
+	struct stat a, b;
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", k8s.fd);
+	n = readlink(proc, linked, sizeof(linked) - 1);
+	if (n < 0 || !realpath(cfg.k8s_log_path, canon))
+		return false;
+	linked[n] = '\0';
+	return strcmp(linked, canon) == 0 && fstat(k8s.fd, &a) == 0 &&
+	       stat(cfg.k8s_log_path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static void k8s_switch(int fd)
+{
+	close(k8s.fd);
+	k8s.fd = fd;
+	k8s.size = 0;
+}
+
+/* --log-rotate: the log becomes <path>.1, older backups move up, and
+ * exactly --log-max-files of them are kept.  On any failure logging
+ * goes on in the current file (logging.md §3). */
+static bool k8s_rotate(void)
+{
+	const char *path = cfg.k8s_log_path;
+	char from[PATH_MAX], to[PATH_MAX], why[PATH_MAX + 96];
+	struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int max = cfg.log_max_files > 0 ? cfg.log_max_files : 1, fd;
+	const char *problem = rotate_path_problem(why, sizeof(why));
+
+	if (problem) {
+		nwarn("Cannot rotate: invalid log path: %s", problem);
+		return false;
+	}
+	if (fcntl(k8s.fd, F_SETLK, &lock) < 0) {
+		nwarn("Log file locked by another process, skipping rotation");
+		return false;
+	}
+	if (!k8s_fd_is_path()) {
+		nwarn("File descriptor security validation failed");
+		goto unlock;
+	}
+	if (!path_with(to, ".new") || !path_with(from, ".1")) {
+		nwarn("Cannot rotate: invalid log path: too long");
+		goto unlock;
+	}
+	/* A .new left by a crash would make O_EXCL fail forever. */
+	unlink(to);
+	fd = open(to, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		nwarn("Failed to create new log file: %s", strerror(errno));
+		goto unlock;
+	}
+	for (int i = max; i >= 2; i--) {
+		if (snprintf(from, sizeof(from), "%s.%d", path, i - 1) >=
+			PATH_MAX ||
+		    snprintf(to, sizeof(to), "%s.%d", path, i) >= PATH_MAX)
+			continue;
+		if (rename(from, to) < 0 && errno != ENOENT)
+			pwarn("Failed to rename %s to %s", from, to);
+	}
+	path_with(from, ".new");
+	path_with(to, ".1");
+	if (rename(path, to) < 0) {
+		pwarn("Failed to rename log file %s to %s", path, to);
+		goto discard;
+	}
+	if (rename(from, path) < 0) {
+		pwarn("Failed to rename log file %s to %s", from, path);
+		if (rename(to, path) < 0)
+			pwarn("Failed to restore log file %s", path);
+		goto discard;
+	}
+	k8s_switch(fd); /* closing the old fd drops its lock */
+	return true;
+discard:
+	unlink(from);
+	close(fd);
+unlock:
+	lock.l_type = F_UNLCK;
+	fcntl(k8s.fd, F_SETLK, &lock);
+	return false;
+}
+
+/* Truncate-mode reopen (logging.md §2.6): a fresh file is renamed onto
+ * the path, which is the inotify event CRI-O waits for after asking for
+ * a reopen.  Unlike upstream a failure is not fatal: the container keeps
+ * its monitor and logging goes on in the current file. */
+static bool k8s_truncate(void)
+{
+	const char *path = cfg.k8s_log_path;
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (!path_with(tmp, ".tmp")) {
+		nwarn("Failed to open log file %s: path too long", path);
+		return false;
+	}
+	/* Never write through whatever a stale .tmp links to. */
+	unlink(tmp);
+	fd =
+	    open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		pwarn("Failed to open log file %s", path);
+		return false;
+	}
+	if (rename(tmp, path) < 0) {
+		pwarn("Failed to rename log file");
+		unlink(tmp);
+		close(fd);
+		return false;
+	}
+	k8s_switch(fd);
+	return true;
+}
+
+/* A write failed: what was not written is dropped, and a record cut in
+ * half (torn bytes of it reached the file) is cut off again, so that
+ * readers never meet a broken line once space returns. */
+static void k8s_write_failed(int err, size_t torn)
+{
+	off_t end;
+
+	k8s.size -= k8s.pending;
+	k8s.total -= k8s.pending;
+	k8s.pending = 0;
+	if (torn && (end = lseek(k8s.fd, 0, SEEK_CUR)) >= (off_t)torn &&
+	    ftruncate(k8s.fd, end - (off_t)torn) == 0) {
+		k8s.size -= (int64_t)torn;
+		k8s.total -= (int64_t)torn;
+	}
+	diag(LVL_WARN, err, "failed to flush buffer to log");
+}
+
+/* Write out the gathered records, continuing after short writes. */
+static void k8s_flush(void)
+{
+	struct iovec *iov = iov_pool;
+	int n = k8s.niov;
+	size_t torn = 0; /* bytes written of the record in progress */
+
+	k8s.niov = 0;
+	while (n > 0) {
+		ssize_t w = writev(k8s.fd, iov, n > IOV_MAX ? IOV_MAX : n);
+
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			k8s_write_failed(w < 0 ? errno : ENOSPC, torn);
+			return;
+		}
+		k8s.pending -= w;
+		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--) {
+			const char *end = (char *)iov->iov_base + iov->iov_len;
+
+			w -= (ssize_t)iov->iov_len;
+			/* Every record ends in a newline, no prefix does. */
+			torn = end[-1] == '\n' ? 0 : torn + iov->iov_len;
+		}
+		if (w > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+			torn += (size_t)w;
+		}
+	}
+}
+
+/* --log-size-max reached: start a new file (logging.md §2.4). */
+static void k8s_limit_reached(void)
+{
+	k8s_flush();
+	if (cfg.log_rotate)
+		k8s_rotate();
+	else
+		k8s_truncate();
+}
+
+/* One chunk becomes records with one timestamp (logging.md §2.3),
+ * written straight from the caller's buffer. */
+static void k8s_write(enum stream s, const char *buf, size_t len)
+{
+	bool *tail = &k8s.tail_partial[stream_index(s)];
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	log_timestamp(k8s_prefix[0], &now);
+	memcpy(k8s_prefix[0] + K8S_TIMESTAMP_LEN,
+	       s == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
+	memcpy(k8s_prefix[1], k8s_prefix[0], K8S_PREFIX_LEN);
+	k8s_prefix[1][K8S_PREFIX_LEN - 2] = 'P';
+
+	while (len > 0) {
+		bool partial;
+		size_t n = log_record_len(buf, len, &partial);
+		int64_t cost = (int64_t)(n + K8S_PREFIX_LEN + partial);
+
+		if (cfg.log_global_size_max > 0 &&
+		    k8s.total >= cfg.log_global_size_max)
+			break;
+		/* An empty file is not worth a new one, and rotating it
+		 * would push a real backup out. */
+		if (cfg.log_size_max > 0 && k8s.size > 0 &&
+		    k8s.size + cost > cfg.log_size_max)
+			k8s_limit_reached();
+		if (k8s.niov > IOV_MAX - 3)
+			k8s_flush();
+		iov_pool[k8s.niov++] =
+		    (struct iovec){k8s_prefix[partial], K8S_PREFIX_LEN};
+		iov_pool[k8s.niov++] = (struct iovec){(void *)buf, n};
+		if (partial)
+			iov_pool[k8s.niov++] = (struct iovec){(void *)"\n", 1};
+		k8s.size += cost;
+		k8s.total += cost;
+		k8s.pending += cost;
+		*tail = partial;
+		buf += n;
+		len -= n;
+	}
+	k8s_flush();
 }
 
 void log_k8s_open(void)
 {
+	const char *path = cfg.k8s_log_path;
+	struct stat st;
+
+	if (!path)
+		return;
+	tzset();
+	/* The allowlist restricts where logs may be created at all, not
+	 * only where rotation may create them (a deviation upstream's
+	 * spec allows, logging.md §3.1). */
+	if (cfg.log_allowlist_dirs.n > 0 && strlen(path) < PATH_MAX) {
+		char dir[PATH_MAX], canon[PATH_MAX];
+
+		parent_dir(dir, path);
+		if (realpath(dir, canon) && !allowlisted(canon))
+			nexit("Failed to open log file %s: Parent directory "
+			      "not in allowlist",
+			      path);
+	}
+	k8s.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (k8s.fd < 0)
+		pexit("Failed to open log file %s", path);
+	if (fstat(k8s.fd, &st) < 0) {
+		nwarn("Could not stat log file %s, assuming 0 size", path);
+		return;
+	}
+	k8s.size = k8s.total = st.st_size;
 }
-void log_write(enum stream s, const char *buf, size_t len)
-{
-	(void)s, (void)buf, (void)len;
-}
-void log_flush(enum stream s)
-{
-	(void)s;
-}
+
 void log_reopen(void)
 {
+	if (k8s.fd < 0)
+		return;
+	if (!cfg.log_rotate) {
+		k8s_truncate();
+		return;
+	}
+	if (k8s_rotate())
+		return;
+	/* Rotation refuses a log that is no longer at its path, yet a
+	 * reopen request must make the path appear again (ctl.md §5). */
+	if (access(cfg.k8s_log_path, F_OK) < 0 && errno == ENOENT)
+		k8s_truncate();
 }
+
 void log_sync(void)
 {
+	if (k8s.fd < 0 || cfg.no_sync_log)
+		return;
+	if (fsync(k8s.fd) < 0)
+		nwarn("Failed to sync log file before exit: %s",
+		      strerror(errno));
+}
+
+/* ------------------------------------------------------------------ */
+/* journald over its native protocol (logging.md §4) */
+
+const char *journal_socket_path = "/run/systemd/journal/socket";
+bool journal_force_memfd;
+
+/* Lengths of binary-form fields: each takes 5 iovecs (name, newline,
+ * length, value, newline), so IOV_MAX bounds how many there can be. */
+#define JOURNAL_LENS (IOV_MAX / 5 + 1)
+
+static int journal_fd = -1;
+static struct sockaddr_un journal_addr;
+static socklen_t journal_addrlen;
+static uint64_t journal_lens[JOURNAL_LENS];
+
+/* A line longer than the pending buffer is sent in pieces; the pieces of
+ * one line share a CONTAINER_PARTIAL_ID: a random per-process base plus
+ * a counter, so ids differ across conmons and restarts. */
+static uint64_t split_base[2], split_count;
+
+struct journal_stream {
+	size_t pending_len;
+	uint64_t split;	  /* id number of the line being split, 0: none */
+	unsigned ordinal; /* pieces of it sent so far */
+	int split_priority;
+	char pending[JOURNAL_PENDING_MAX];
+};
+static struct journal_stream jstream[2];
+
+int journal_prio_prefix(const char *seg, size_t len)
+{
+	if (len < 3 || seg[0] != '<' || seg[1] < '0' || seg[1] > '7' ||
+	    seg[2] != '>')
+		return -1;
+	return seg[1] - '0';
+}
+
+struct jenc {
+	struct iovec *iov;
+	size_t n, max;
+	uint64_t *lens;
+	size_t nlens, maxlens;
+	bool full;
+};
+
+static void jput(struct jenc *j, const void *p, size_t len)
+{
+	if (!len)
+		return;
+	if (j->n >= j->max) {
+		j->full = true;
+		return;
+	}
+	j->iov[j->n++] = (struct iovec){(void *)p, len};
+}
+
+/* One field, its value in two pieces.  name[nlen] must be '=': the
+ * text form sends name and '=' as one piece.  A value holding a newline
+ * needs the binary form: NAME\n, a 64-bit little-endian length, VALUE\n. */
+static void jfield2(struct jenc *j, const char *name, size_t nlen,
+		    const char *v1, size_t l1, const char *v2, size_t l2)
+{
+	unsigned char *le;
+	uint64_t vlen = l1 + l2;
+
+	if ((!l1 || !memchr(v1, '\n', l1)) && (!l2 || !memchr(v2, '\n', l2))) {
+		jput(j, name, nlen + 1);
+		jput(j, v1, l1);
+		jput(j, v2, l2);
+		jput(j, "\n", 1);
+		return;
+	}
+	if (j->nlens >= j->maxlens) {
+		j->full = true;
+		return;
+	}
+	le = (unsigned char *)&j->lens[j->nlens++];
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)(vlen >> (8 * i));
+	jput(j, name, nlen);
+	jput(j, "\n", 1);
+	jput(j, le, 8);
+	jput(j, v1, l1);
+	jput(j, v2, l2);
+	jput(j, "\n", 1);
+}
+
+#define JNAME(lit) lit, sizeof(lit) - 2
+
+static void jfield(struct jenc *j, const char *name, size_t nlen, const char *v,
+		   size_t l)
+{
+	jfield2(j, name, nlen, v, l, NULL, 0);
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+size_t journal_encode(const struct journal_entry *e, struct iovec *iov,
+		      size_t max_iov, uint64_t *lens, size_t max_lens)
+{
+	struct jenc j = {iov, 0, max_iov, lens, 0, max_lens, false};
+	const char *cid = cfg.cid ? cfg.cid : "";
+	const char *tag = nonempty(cfg.log_tag), *name = nonempty(cfg.name);
+	size_t cidlen = strlen(cid), idlen = cidlen < 12 ? cidlen : 12;
+
+	jfield2(&j, JNAME("MESSAGE="), e->pending, e->pending_len, e->seg,
+		e->seg_len);
+	jfield(&j, JNAME("CONTAINER_ID_FULL="), cid, cidlen);
+	jfield(&j, JNAME("PRIORITY="), &"01234567"[e->priority & 7], 1);
+	jfield(&j, JNAME("CONTAINER_ID="), cid, idlen);
+	if (tag)
+		jfield(&j, JNAME("CONTAINER_TAG="), tag, strlen(tag));
+	if (name)
+		jfield(&j, JNAME("CONTAINER_NAME="), name, strlen(name));
+	if (tag || name)
+		jfield(&j, JNAME("SYSLOG_IDENTIFIER="), tag ? tag : name,
+		       strlen(tag ? tag : name));
+	else
+		jfield(&j, JNAME("SYSLOG_IDENTIFIER="), cid, idlen);
+	if (e->partial && !cfg.no_container_partial_message)
+		jfield(&j, JNAME("CONTAINER_PARTIAL_MESSAGE="), "true", 4);
+	if (e->partial_id) {
+		jfield(&j, JNAME("CONTAINER_PARTIAL_ID="), e->partial_id,
+		       strlen(e->partial_id));
+		jfield(&j, JNAME("CONTAINER_PARTIAL_ORDINAL="), e->ordinal,
+		       strlen(e->ordinal));
+		if (e->last)
+			jfield(&j, JNAME("CONTAINER_PARTIAL_LAST="), "true", 4);
+	}
+	for (int i = 0; i < cfg.log_labels.n; i++) {
+		const char *l = cfg.log_labels.v[i];
+		const char *eq = l ? strchr(l, '=') : NULL;
+
+		/* Validation let only NAME=VALUE through; the value may
+		 * still hold a newline, hence no verbatim copy. */
+		if (eq && eq > l)
+			jfield(&j, l, (size_t)(eq - l), eq + 1, strlen(eq + 1));
+	}
+	return j.full ? 0 : j.n;
+}
+
+static int journal_open(void)
+{
+	static const int sndbuf = 8 << 20;
+	size_t len = strlen(journal_socket_path);
+
+	if (len >= sizeof(journal_addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	journal_addr.sun_family = AF_UNIX;
+	memcpy(journal_addr.sun_path, journal_socket_path, len + 1);
+	journal_addrlen =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	journal_fd =
+	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (journal_fd < 0)
+		return -1;
+	/* Datagrams waiting for journald count against our send buffer:
+	 * a large one rides out bursts (FORCE works for root only). */
+	if (setsockopt(journal_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+		       sizeof(sndbuf)) < 0)
+		setsockopt(journal_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			   sizeof(sndbuf));
+	return 0;
+}
+
+static bool journal_absent(int err)
+{
+	/* No journald here: conmon runs fine without one. */
+	return err == ENOENT || err == ECONNREFUSED;
+}
+
+/* An entry too big for a datagram, or a full socket: pass it in a
+ * sealed memfd (journald refuses one that could still change). */
+static int journal_send_memfd(struct iovec *iov, size_t n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr mh = {.msg_name = &journal_addr,
+			    .msg_namelen = journal_addrlen,
+			    .msg_control = control.buf,
+			    .msg_controllen = sizeof(control.buf)};
+	struct cmsghdr *cmsg;
+	int fd, err;
+
+	fd = memfd_create("conmon-journal", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		goto fail;
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, (int)n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
+			w -= (ssize_t)iov->iov_len;
+		if (w > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		goto fail;
+	memset(&control, 0, sizeof(control));
+	cmsg = CMSG_FIRSTHDR(&mh);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	/* A full journald queue clears quickly; wait a little (at most
+	 * 63 ms) rather than lose the entry at once. */
+	for (int tries = 0;; tries++) {
+		struct timespec pause = {0, 1000000L << tries};
+
+		if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (journal_absent(errno))
+			break;
+		if (errno != EAGAIN || tries == 5)
+			goto fail;
+		nanosleep(&pause, NULL);
+	}
+	close(fd);
+	return 0;
+fail:
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	nwarn("sd_journal_sendv: %s", strerror(err));
+	return -1;
+}
+
+static int journal_send(struct iovec *iov, size_t n)
+{
+	struct msghdr mh = {
+	    .msg_name = &journal_addr, .msg_iov = iov, .msg_iovlen = n};
+
+	if (journal_fd < 0 && journal_open() < 0) {
+		nwarn("sd_journal_sendv: %s", strerror(errno));
+		return -1;
+	}
+	mh.msg_namelen = journal_addrlen;
+	while (!journal_force_memfd) {
+		if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (journal_absent(errno))
+			return 0;
+		if (errno == EMSGSIZE || errno == ENOBUFS || errno == EAGAIN)
+			break;
+		nwarn("sd_journal_sendv: %s", strerror(errno));
+		return -1;
+	}
+	return journal_send_memfd(iov, n);
+}
+
+static void hex64(char *out, uint64_t v)
+{
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = "0123456789abcdef"[v & 15];
+}
+
+static uint64_t split_next(void)
+{
+	if (!split_count &&
+	    getrandom(split_base, sizeof(split_base), GRND_NONBLOCK) !=
+		(ssize_t)sizeof(split_base)) {
+		/* Early boot without entropy: still unique per process. */
+		split_base[0] = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+		split_base[1] = (uint64_t)monotonic_ns();
+	}
+	return ++split_count;
+}
+
+/* Send pending + seg as one entry (logging.md §4.3, §4.4).  partial: the
+ * line goes on after it; at_eof: the stream ended, nothing follows. */
+static int journal_emit(enum stream s, struct journal_stream *js,
+			const char *seg, size_t len, bool partial, bool at_eof)
+{
+	struct journal_entry e = {0};
+	char id[33], ordinal[12];
+	int priority = s == STREAM_STDERR ? 3 : 6, p;
+	size_t n;
+
+	if (js->split) {
+		/* The rest of a split line keeps its first piece's
+		 * priority: a prefix inside a line is text. */
+		priority = js->split_priority;
+	} else if (!js->pending_len && !at_eof &&
+		   (p = journal_prio_prefix(seg, len)) >= 0) {
+		priority = p;
+		seg += 3;
+		len -= 3;
+	}
+	if (partial && !at_eof && !js->split) {
+		js->split = split_next();
+		js->ordinal = 0;
+		js->split_priority = priority;
+	}
+	e.pending = js->pending;
+	e.pending_len = js->pending_len;
+	e.seg = seg;
+	e.seg_len = len;
+	e.priority = priority;
+	e.partial = partial;
+	if (js->split) {
+		hex64(id, split_base[0]);
+		hex64(id + 16, split_base[1] + js->split);
+		id[32] = '\0';
+		snprintf(ordinal, sizeof(ordinal), "%u", ++js->ordinal);
+		e.partial_id = id;
+		e.ordinal = ordinal;
+		e.last = !partial || at_eof;
+	}
+	n = journal_encode(&e, iov_pool, IOV_MAX, journal_lens, JOURNAL_LENS);
+	js->pending_len = 0;
+	if (e.last)
+		js->split = 0;
+	if (!n) {
+		nwarn("sd_journal_sendv: too many fields (--log-label)");
+		return -1;
+	}
+	return journal_send(iov_pool, n);
+}
+
+static void journal_write(enum stream s, const char *buf, size_t len)
+{
+	struct journal_stream *js = &jstream[stream_index(s)];
+
+	while (len > 0) {
+		bool partial;
+		size_t n = log_record_len(buf, len, &partial);
+
+		/* An unfinished line waits for its end while it fits. */
+		if (partial && js->pending_len + n <= JOURNAL_PENDING_MAX) {
+			memcpy(js->pending + js->pending_len, buf, n);
+			js->pending_len += n;
+			return;
+		}
+		/* On failure the rest of the chunk is dropped. */
+		if (journal_emit(s, js, buf, n, partial, false) < 0)
+			return;
+		buf += n;
+		len -= n;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The drivers together (logging.md §1) */
+
+void log_write(enum stream s, const char *buf, size_t len)
+{
+	if (!len)
+		return;
+	if (k8s.fd >= 0)
+		k8s_write(s, buf, len);
+	if (cfg.log_journald)
+		journal_write(s, buf, len);
+}
+
+void log_flush(enum stream s)
+{
+	struct journal_stream *js = &jstream[stream_index(s)];
+
+	/* Output that ended without a newline gets a closing empty F
+	 * record, so that readers joining P records do not wait forever
+	 * (upstream main does the same). */
+	if (k8s.fd >= 0 && k8s.tail_partial[stream_index(s)])
+		k8s_write(s, "\n", 1);
+	/* A split line also gets a last piece, empty if need be, that
+	 * carries CONTAINER_PARTIAL_LAST. */
+	if (cfg.log_journald && (js->pending_len || js->split))
+		journal_emit(s, js, "", 0, true, true);
+}
+
+void log_reset(void)
+{
+	if (k8s.fd >= 0)
+		close(k8s.fd);
+	memset(&k8s, 0, sizeof(k8s));
+	k8s.fd = -1;
+	if (journal_fd >= 0)
+		close(journal_fd);
+	journal_fd = -1;
+	for (int i = 0; i < 2; i++) {
+		jstream[i].pending_len = 0;
+		jstream[i].split = 0;
+	}
+	ts_cache.valid = false;
+	memset(&flood, 0, sizeof(flood));
 }
