@@ -120,8 +120,14 @@ static void diag_emit(int level, bool with_errno, char *buf, size_t n)
 	text[n] = '\n';
 	(void)!write(STDERR_FILENO, line, n + 13);
 	if (cfg.syslog) {
+		static bool opened;
 		char id[24];
 
+		/* glibc names messages after the program by default, musl
+		 * leaves the name empty: say it for both. */
+		if (!opened)
+			openlog(program_invocation_short_name, 0, LOG_USER);
+		opened = true;
 		text[n] = '\0';
 		syslog_id(id, 21);
 		syslog(level == LVL_ERROR ? LOG_ERR : LOG_INFO,

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -275,6 +277,82 @@ static void test_fatal(void)
 	CHECK_STR(out,
 		  "[conmon:e]: Failed to open log file /x Permission denied\n",
 		  "fatal text with errno");
+}
+
+/* syslog(3) always goes to /dev/log: a child in a mount namespace of its
+ * own puts a socket there and keeps what arrives in a file. */
+static void syslog_child(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	char path[PATH_MAX], msg[1024];
+	int s, fd;
+	ssize_t n;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/dev", "tmpfs", 0, "size=64k") < 0)
+		_exit(77);
+	s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		_exit(77);
+	cfg.syslog = true;
+	cfg.cid = "0123456789abcdef0123456789abcdef";
+	nwarn("plain warning");
+	errno = ENOENT;
+	pwarn("with errno");
+	log_level = LVL_DEBUG;
+	ndebug("a debug line");
+	cfg.cid = "0123456789abcdef";
+	cfg.log_tag = "tag";
+	nwarn("tagged");
+	snprintf(path, sizeof(path), "%s/syslog", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	while ((n = recv(s, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0) {
+		msg[n++] = '\n';
+		(void)!write(fd, msg, (size_t)n);
+	}
+	close(fd);
+	/* fatal: its line goes out before conmon_exit, which _exits. */
+	fatal(0, "the end");
+}
+
+static void test_syslog(void)
+{
+	char path[PATH_MAX];
+	const char *out;
+	int st;
+
+	unit_name = "syslog";
+	reset_cfg();
+	if (geteuid() != 0) {
+		printf(
+		    "ok %d - syslog # SKIP needs root for a private /dev/log\n",
+		    ++unit_count);
+		return;
+	}
+	st = run_child(syslog_child, &out);
+	if (st == 77) {
+		printf("ok %d - syslog # SKIP no mount namespace here\n",
+		       ++unit_count);
+		return;
+	}
+	CHECK(st == 1, "the child's fatal exits 1 (%d)", st);
+	snprintf(path, sizeof(path), "%s/syslog", tmpdir);
+	slurp(path);
+	CHECK(strstr(filebuf, "<14>") &&
+		  strstr(filebuf, "conmon 0123456789abcdef0123 <nwarn>: "
+				  "plain warning\n"),
+	      "warning: LOG_USER|LOG_INFO, 20-char id, <nwarn>");
+	CHECK(strstr(filebuf, "conmon 0123456789abcdef0123 <pwarn>: with "
+			      "errno No such file or directory\n"),
+	      "warning with errno: <pwarn>");
+	CHECK(strstr(filebuf, "conmon 0123456789abcdef0123 <ndebug>: a debug "
+			      "line\n"),
+	      "debug: <ndebug>");
+	CHECK(strstr(filebuf, "conmon 0123456789abcdef: ta <nwarn>: tagged"),
+	      "with a tag the id is the first 20 chars of \"cid: tag\"");
+	CHECK(strstr(out, "[conmon:w]: plain warning\n"),
+	      "stderr still gets every line");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1640,6 +1718,7 @@ int main(int argc, char **argv)
 		test_diag();
 		test_flood();
 		test_fatal();
+		test_syslog();
 		test_record_len();
 		test_timestamp();
 		setenv("TZ", "UTC0", 1);
