@@ -12,14 +12,15 @@ static const char *unit_name = "unit";
 
 #define CHECK(cond, ...)                                                       \
 	do {                                                                   \
+		int ok_ = !!(cond);                                            \
 		unit_count++;                                                  \
-		if (!(cond))                                                   \
+		if (!ok_)                                                      \
 			unit_failed++;                                         \
-		printf("%sok %d - %s: ", (cond) ? "" : "not ", unit_count,     \
+		printf("%sok %d - %s: ", ok_ ? "" : "not ", unit_count,        \
 		       unit_name);                                             \
 		printf(__VA_ARGS__);                                           \
 		printf("\n");                                                  \
-		if (!(cond))                                                   \
+		if (!ok_)                                                      \
 			printf("#   at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
 		fflush(stdout);                                                \
 	} while (0)
