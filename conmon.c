@@ -275,6 +275,29 @@ static int epfd = -1;
 static bool loop_stop;
 static int loop_timeout_ms = -1; /* kill-probe interval without pidfd */
 
+void loop_init(void)
+{
+	if (epfd >= 0)
+		return;
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		pexit("Failed to create the event loop");
+}
+
+int loop_run_once(int timeout_ms)
+{
+	struct epoll_event evs[16];
+	int n = epoll_wait(epfd, evs, 16, timeout_ms);
+
+	for (int i = 0; i < n; i++) {
+		struct watch *w = evs[i].data.ptr;
+
+		if (w->fd >= 0)
+			w->fn(w, evs[i].events);
+	}
+	return n;
+}
+
 void watch_add(struct watch *w, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = w};
@@ -1052,9 +1075,7 @@ static _Noreturn void monitor(void)
 	const char *env;
 	bool has_sockets = cfg.bundle && !cfg.log_passthrough;
 
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (epfd < 0)
-		pexit("Failed to create the event loop");
+	loop_init();
 	mon.phase = PHASE_RUNTIME;
 
 	if (cfg.sdnotify_socket)

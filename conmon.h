@@ -166,6 +166,9 @@ struct watch {
 	watch_fn *fn;
 };
 
+void loop_init(void); /* idempotent; monitor() calls it first */
+/* Wait up to timeout_ms and dispatch one batch of events (tests). */
+int loop_run_once(int timeout_ms);
 void watch_add(struct watch *w, uint32_t events);
 void watch_mod(struct watch *w, uint32_t events);
 void watch_del(struct watch *w); /* does not close w->fd */
