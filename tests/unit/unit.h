@@ -12,15 +12,15 @@ static const char *unit_name = "unit";
 
 #define CHECK(cond, ...)                                                       \
 	do {                                                                   \
-		int ok_ = !!(cond);                                            \
+		int unit_ok__ = !!(cond);                                            \
 		unit_count++;                                                  \
-		if (!ok_)                                                      \
+		if (!unit_ok__)                                                      \
 			unit_failed++;                                         \
-		printf("%sok %d - %s: ", ok_ ? "" : "not ", unit_count,        \
+		printf("%sok %d - %s: ", unit_ok__ ? "" : "not ", unit_count,        \
 		       unit_name);                                             \
 		printf(__VA_ARGS__);                                           \
 		printf("\n");                                                  \
-		if (!ok_)                                                      \
+		if (!unit_ok__)                                                      \
 			printf("#   at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
 		fflush(stdout);                                                \
 	} while (0)
