@@ -934,8 +934,8 @@ static int journal_send_memfd(struct iovec *iov, size_t n)
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	/* A full journald queue clears quickly; wait a little (at most
-	 * 63 ms) rather than lose the entry at once. */
+	/* A full journald queue clears quickly; wait a little (31 ms in
+	 * all) rather than lose the entry at once. */
 	for (int tries = 0;; tries++) {
 		struct timespec pause = {0, 1000000L << tries};
 
