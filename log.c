@@ -252,7 +252,6 @@ static struct {
 	int64_t total;	 /* bytes ever written, from the initial size on */
 	int64_t pending; /* bytes gathered in iov_pool, not yet written */
 	int niov;
-	bool tail_partial[2]; /* a stream's last record was P */
 } k8s = {.fd = -1};
 
 /* The current chunk's record prefixes: [0] for F, [1] for P. */
@@ -621,7 +620,6 @@ static void k8s_limit_reached(void)
  * written straight from the caller's buffer. */
 static void k8s_write(enum stream s, const char *buf, size_t len)
 {
-	bool *tail = &k8s.tail_partial[stream_index(s)];
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -654,7 +652,6 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 		k8s.size += cost;
 		k8s.total += cost;
 		k8s.pending += cost;
-		*tail = partial;
 		buf += n;
 		len -= n;
 	}
@@ -1092,12 +1089,13 @@ void log_flush(enum stream s)
 {
 	struct journal_stream *js = &jstream[stream_index(s)];
 
-	/* Output that ended without a newline gets a closing empty F
-	 * record, so that readers joining P records do not wait forever
-	 * (upstream main does the same). */
-	if (k8s.fd >= 0 && k8s.tail_partial[stream_index(s)])
-		k8s_write(s, "\n", 1);
-	/* A split line also gets a last piece, empty if need be, that
+	/* k8s-file has nothing pending: output that ended without a
+	 * newline ends with its P record (logging.md §2.3), so that readers
+	 * rebuild exactly the bytes.  (Upstream main now adds an empty F
+	 * record here, which makes `podman logs` print a newline the
+	 * container never wrote.)
+	 *
+	 * A split line also gets a last piece, empty if need be, that
 	 * carries CONTAINER_PARTIAL_LAST. */
 	if (cfg.log_journald && (js->pending_len || js->split))
 		journal_emit(s, js, "", 0, true, true);
