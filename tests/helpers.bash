@@ -65,9 +65,15 @@ common_setup() {
 # common_teardown: leave nothing running. Call from teardown().
 common_teardown() {
 	local pid
+	# A test that failed early may not have read the pidfile yet.
+	if [ -z "$MONITOR_PID" ] && [ -s "${CONMON_PIDFILE:-}" ]; then
+		MONITOR_PID=$(cat "$CONMON_PIDFILE")
+	fi
 	for pid in "$MONITOR_PID" "$LAUNCHER_PID"; do
 		if [ -n "$pid" ] && pid_alive "$pid"; then
-			kill -KILL "$pid" 2>/dev/null || true
+			# Its children first (an exit command, say), or they would
+			# outlive the test.
+			kill -KILL $(children_named "$pid") "$pid" 2>/dev/null || true
 		fi
 	done
 	if [ -n "${CID:-}" ] && [ -d "${RT_ROOT:-}/$CID" ]; then
@@ -344,20 +350,23 @@ pid_starttime() {
 	echo "${20}"
 }
 
-# children_named PID NAME: print the pids of PID's children whose command
-# name is NAME; fail if there is none.
+# children_named PID [NAME]: print the pids of PID's children (whose
+# command name is NAME, if given); fail if there is none.
 children_named() {
-	local stat found=1 rest
+	local stat found=1 fields
 	for stat in /proc/[0-9]*/stat; do
-		rest=$(cat "$stat" 2>/dev/null) || continue
-		case $rest in *"($2) "*) ;; *) continue ;; esac
-		rest=${rest##*) }
-		set -- "$1" "$2" $rest
-		if [ "$4" = "$1" ]; then
-			echo "${stat//[^0-9]/}"
+		fields=$(cat "$stat" 2>/dev/null) || continue
+		if [ -n "${2:-}" ]; then
+			case $fields in *"($2) "*) ;; *) continue ;; esac
+		fi
+		# After "comm) ": state, then the parent pid.
+		fields=${fields##*) }
+		fields=${fields#* }
+		if [ "${fields%% *}" = "$1" ]; then
+			stat=${stat#/proc/}
+			echo "${stat%/stat}"
 			found=0
 		fi
-		set -- "$1" "$2"
 	done
 	return $found
 }
