@@ -67,6 +67,10 @@ $(UNIT_BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_OBJS) | $(UNI
 $(UNIT_BUILD):
 	mkdir -p $@
 
+# Keep the unit objects: make would otherwise delete them as intermediates
+# and print its rm after the closing count line.
+.SECONDARY: $(UNIT_OBJS)
+
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done
 
@@ -75,6 +79,10 @@ test: conmon $(UNIT_TESTS)
 
 demo: conmon
 	tests/demo
+
+# The same integration tests against Debian's conmon prove the tests right.
+reference-test:
+	CONMON=/usr/bin/conmon UNIT=0 tests/run-all
 
 bench: conmon
 	bench/run
