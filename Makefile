@@ -35,7 +35,7 @@ CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(CFLAGS_PIE) -ffunction-sections -fdata-
 	-DCONMON_COMMIT='"$(COMMIT)"' $(CFLAGS)
 LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 -Wl,--build-id=none $(LDFLAGS)
 
-SRCS := conmon.c cli.c io.c log.c sock.c oom.c
+SRCS := conmon.c cli.c io.c log.c sock.c oom.c fmt.c
 HDRS := conmon.h
 BUILD := .build/$(notdir $(firstword $(CC)))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
