@@ -20,9 +20,10 @@ endif
 endif
 
 # Debian's musl-gcc with -static-pie silently links dynamically: plain
-# -static, no PIE.
+# -static, no PIE; one segment for code and read-only data saves the
+# padding pages between them.
 ifneq ($(findstring musl-gcc,$(CC)),)
-LINK_STATIC := -static -no-pie
+LINK_STATIC := -static -no-pie -Wl,-z,noseparate-code
 CFLAGS_PIE := -fno-pie
 endif
 
