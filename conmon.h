@@ -254,8 +254,9 @@ int ctl_error_text(char *dst, size_t cap, int code, int type, int rows,
 
 /* The line splitter of the ctl/winsz FIFOs (ctl.md §2), pure as well:
  * feed it what read(2) returned; it calls fn once per complete line
- * (without the newline), or with line == NULL once per line that grew
- * past CTL_LINE_MAX - 1 bytes, which is then skipped up to its newline. */
+ * (without the newline), or with line == NULL once per line too long to
+ * be valid (CTL_LINE_MAX - 1 bytes without a newline), whose bytes are
+ * then skipped up to and including its newline. */
 struct ctl_line {
 	char buf[CTL_LINE_MAX];
 	size_t len;
