@@ -71,11 +71,11 @@ static struct {
 	char oom_score_adj[16]; /* the value to restore in children */
 	sigset_t saved_mask;
 } mon = {
-	.start_fd = -1,
-	.sync_fd = -1,
-	.attach_fd = -1,
-	.devnull_r = -1,
-	.devnull_w = -1,
+    .start_fd = -1,
+    .sync_fd = -1,
+    .attach_fd = -1,
+    .devnull_r = -1,
+    .devnull_w = -1,
 };
 
 /* ------------------------------------------------------------------ */
@@ -213,11 +213,9 @@ static void close_fds_except(int keep)
 	if (keep < 0) {
 		if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
 			return;
-	} else if ((keep == 3 ||
-		    syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) ==
-			    0) &&
-		   syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) ==
-			   0) {
+	} else if ((keep == 3 || syscall(SYS_close_range, 3U,
+					 (unsigned)keep - 1, 0U) == 0) &&
+		   syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0) {
 		return;
 	}
 
@@ -230,21 +228,19 @@ static void close_fds_except(int keep)
 				close(fd);
 		return;
 	}
+	/* Each record is a struct linux_dirent64: u64 inode, s64 offset,
+	 * u16 record length (at 16), u8 type, then the name (at 19). */
 	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
-			struct {
-				uint64_t ino;
-				int64_t off;
-				unsigned short reclen;
-				unsigned char type;
-				char name[];
-			} *d = (void *)(buf + off);
-			int fd = atoi(d->name);
+			const char *name = buf + off + 19;
+			unsigned short reclen;
+			int fd = atoi(name);
 
-			if (d->name[0] != '.' && fd >= 3 && fd != keep &&
+			if (name[0] != '.' && fd >= 3 && fd != keep &&
 			    fd != dir)
 				close(fd);
-			off += d->reclen;
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
 		}
 	}
 	close(dir);
@@ -359,14 +355,12 @@ static const char *sync_key(void)
 }
 
 /* One message, one write: a SEQPACKET reader gets it as one packet. */
-static void send_message(int *fdp, const char *key, int value,
-			 const char *text)
+static void send_message(int *fdp, const char *key, int value, const char *text)
 {
 	/* Room for the runtime's stderr (8191 bytes) escaped at worst 6x. */
 	static char msg[64 + 6 * STDIO_BUF_SIZE];
 	size_t n;
 	const char *p;
-	ssize_t w;
 
 	if (*fdp < 0)
 		return;
@@ -380,7 +374,8 @@ static void send_message(int *fdp, const char *key, int value,
 	msg[n++] = '\n';
 
 	for (p = msg; n > 0;) {
-		w = write(*fdp, p, n);
+		ssize_t w = write(*fdp, p, n);
+
 		if (w >= 0) {
 			p += w;
 			n -= w;
@@ -448,11 +443,12 @@ static void note_child_exit(pid_t pid, int wstatus)
  * (lifecycle.md §9). */
 static void probe_container(void)
 {
-	static bool said_alive;
-
 	if (mon.phase != PHASE_RUNNING || mon.container_exited)
 		return;
 	if (kill(mon.container_pid, 0) == 0 || errno == EPERM) {
+		/* Probed every second: say it once. */
+		static bool said_alive;
+
 		if (!said_alive)
 			ninfo("Container process %d is still alive but not a "
 			      "direct child",
@@ -1086,7 +1082,8 @@ static _Noreturn void monitor(void)
 		env = getenv("_OCI_ATTACHPIPE");
 		if (!env)
 			pexit("--attach specified but _OCI_ATTACHPIPE was not");
-		mon.attach_fd = parse_fd_env("_OCI_ATTACHPIPE", env);
+		else
+			mon.attach_fd = parse_fd_env("_OCI_ATTACHPIPE", env);
 	}
 	/* Callers wait on our stdout/stderr pipes: let go of them before
 	 * anything long-running. */

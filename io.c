@@ -83,7 +83,7 @@ static void back_off_pty(void)
 
 	if (pty_backoff.fd < 0) {
 		pty_backoff.fd =
-			timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		    timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (pty_backoff.fd < 0) {
 			pwarn("Failed to create the pty back-off timer");
 			return;
@@ -170,8 +170,8 @@ static void drain_output(struct output *o)
 	if (o->w.fd >= 0) {
 		set_nonblock(o->w.fd);
 		for (int i = 0; i < 1 << 14 && o->w.fd >= 0; i++) {
-			ssize_t n = read(o->w.fd, output_packet + 1,
-					 STDIO_BUF_SIZE);
+			ssize_t n =
+			    read(o->w.fd, output_packet + 1, STDIO_BUF_SIZE);
 
 			if (n > 0) {
 				dispatch(o->stream, n);
@@ -241,12 +241,14 @@ void io_child_setup(void)
 
 void io_close_child_ends(void)
 {
-	int *ends[] = {&child_stdin, &child_stdout, &child_stderr};
+	int *fds[] = {&child_stdin, &child_stdout, &child_stderr};
 
 	for (unsigned i = 0; i < 3; i++) {
-		if (*ends[i] >= 0)
-			close(*ends[i]);
-		*ends[i] = -1;
+		int *fd = fds[i];
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 	}
 }
 
@@ -380,7 +382,8 @@ static void on_stdin_writable(struct watch *w, uint32_t events)
 
 void io_stdin_client_done(void)
 {
-	if (!cfg.open_stdin || in.state == STDIN_CLOSED || in.state == STDIN_NEVER)
+	if (!cfg.open_stdin || in.state == STDIN_CLOSED ||
+	    in.state == STDIN_NEVER)
 		return;
 	if (cfg.leave_stdin_open) {
 		ninfo("Not closing input");
