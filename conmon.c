@@ -624,11 +624,16 @@ static void write_conmon_pidfile(pid_t pid)
 	}
 }
 
+/* Once fds 0-2 are /dev/null the originals have served their purpose:
+ * the runtime child and the exit command inherit 0-2 themselves. */
 static void redirect_stdio_to_devnull(void)
 {
 	if (dup2(mon.devnull_r, 0) < 0 || dup2(mon.devnull_w, 1) < 0 ||
 	    dup2(mon.devnull_w, 2) < 0)
 		pexit("Failed to redirect stdio to /dev/null");
+	close(mon.devnull_r);
+	close(mon.devnull_w);
+	mon.devnull_r = mon.devnull_w = -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -696,31 +701,48 @@ static void trace_argv(const char *what, const char **argv)
 }
 
 /* Socket activation: the runtime must see its own pid in LISTEN_PID
- * when the caller meant us (lifecycle.md §6.5). */
-static void fix_listen_pid(void)
+ * when the caller meant us (lifecycle.md §6.5).  Runs in the runtime
+ * child: envp (room for every entry of environ plus the NULL) receives
+ * environ with each LISTEN_PID entry pointing at buf instead, so nothing
+ * is allocated (setenv would pull malloc into the static binary). */
+static void build_runtime_env(const char **envp, char *buf, size_t size)
 {
+	static const char key[] = "LISTEN_PID=";
 	const char *v = getenv("LISTEN_PID");
-	char *end;
-	long pid;
-	char buf[16];
+	bool replace = false;
+	size_t n = 0;
 
-	if (!v)
-		return;
-	errno = 0;
-	pid = strtol(v, &end, 10);
-	if (errno || end == v || *end || pid <= 0) {
-		if (!errno)
-			errno = EINVAL;
-		pexit("Invalid LISTEN_PID %.10s", v);
+	if (v) {
+		char *end;
+		long pid;
+
+		errno = 0;
+		pid = strtol(v, &end, 10);
+		if (errno || end == v || *end || pid <= 0) {
+			if (!errno)
+				errno = EINVAL;
+			pexit("Invalid LISTEN_PID %.10s", v);
+		}
+		replace = cfg.replace_listen_pid || pid == getppid();
+		/* execve keeps our pid: it becomes the runtime's. */
+		snprintf(buf, size, "%s%d", key, getpid());
 	}
-	if (cfg.replace_listen_pid || pid == getppid()) {
-		snprintf(buf, sizeof(buf), "%d", getpid());
-		setenv("LISTEN_PID", buf, 1);
-	}
+	for (char **e = environ; *e; e++)
+		envp[n++] =
+		    replace && !strncmp(*e, key, sizeof(key) - 1) ? buf : *e;
+	envp[n] = NULL;
 }
 
 static _Noreturn void exec_runtime(const char **argv)
 {
+	size_t nenv = 0;
+	char listen_pid[32];
+
+	while (environ[nenv])
+		nenv++;
+
+	const char *envp[nenv + 1];
+
 	mon.in_child = true;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		pexit("Failed to set PDEATHSIG");
@@ -730,7 +752,7 @@ static _Noreturn void exec_runtime(const char **argv)
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	io_child_setup();
-	fix_listen_pid();
+	build_runtime_env(envp, listen_pid, sizeof(listen_pid));
 	if (cfg.exec_attach && mon.start_fd >= 0) {
 		/* Podman sends the second byte once it is attached, so
 		 * no output is lost. */
@@ -738,7 +760,7 @@ static _Noreturn void exec_runtime(const char **argv)
 		close(mon.start_fd);
 	}
 	restore_oom_score();
-	execv(cfg.runtime, (char *const *)argv);
+	execve(cfg.runtime, (char *const *)argv, (char *const *)envp);
 	_exit(127);
 }
 
@@ -1099,6 +1121,11 @@ static _Noreturn void monitor(void)
 	if (has_sockets) {
 		attach_create();
 		ctl_create();
+		/* Podman's exec client connects before it lets the runtime
+		 * run (the second start byte): accept it while the runtime
+		 * runs, or a process that exits at once would leave its
+		 * output to nobody. */
+		attach_start();
 		if (cfg.exec_attach) {
 			ndebug("sending attach message to parent");
 			send_message(&mon.attach_fd, "data", 0, NULL);
@@ -1111,6 +1138,10 @@ static _Noreturn void monitor(void)
 		console_watch();
 	while (mon.runtime_pid > 0)
 		run_loop();
+	/* The batch that brought the runtime's exit may hold more, such as
+	 * that attach client: take it now, the container may be gone
+	 * already and the loop never run again. */
+	loop_run_once(0);
 	check_runtime_result();
 
 	ndebug("container PID: %d", mon.container_pid);
@@ -1119,10 +1150,8 @@ static _Noreturn void monitor(void)
 	mon.phase = PHASE_RUNNING;
 	oom_start(mon.container_pid);
 	io_start();
-	if (has_sockets) {
-		attach_start();
+	if (has_sockets)
 		ctl_start();
-	}
 	start_timeout();
 	watch_container();
 	while (!mon.container_exited && !mon.timed_out)
