@@ -1,0 +1,275 @@
+#!/usr/bin/env bats
+# Podman on $CONMON: which conmon Podman runs, `podman run` exit codes,
+# the k8s-file log as `podman logs` reads it (both streams, many lines, a
+# 100 KB line, a last line without newline, follow, max-size), and the
+# journald driver against a real journald read back by `podman logs`.
+# Spec: clients.md §2, logging.md §2 and §4, lifecycle.md §10 and §15.
+
+load helpers
+
+setup_file() {
+	podman_suite_setup
+}
+
+setup() {
+	podman_setup
+	JENV_PID= JNS_PID=
+}
+
+teardown() {
+	if [ -n "$JNS_PID" ]; then
+		# The journald test's containers live in the journal's mount
+		# namespace (their shm mounts too): remove them there.
+		jpodman rm -a -f -t 0 >/dev/null 2>&1 || true
+	fi
+	journald_stop
+	podman_teardown
+}
+
+# run_rm_gated NAME SCRIPT [RUN OPTIONS...]: `podman run --rm` in the
+# background; the container waits for gate NAME, then runs SCRIPT. The
+# monitor is checked while the container waits; then the gate opens and
+# BG_STATUS is podman's exit status.
+run_rm_gated() {
+	local name=$1 script=$2
+	shift 2
+	podman_bg "$name" run --rm --name "$name" "${GATE_MOUNT[@]}" "$@" \
+		"$IMAGE" sh -c "$(gate_sh "$name"); $script"
+	wait_state "$name" running || return 1
+	assert_ours "$name" || return 1
+	gate_open "$name"
+	bg_wait
+	wait_until "$WAIT" pid_gone "$CONMON_PID" || {
+		echo "conmon $CONMON_PID of $name still runs" >&2
+		return 1
+	}
+}
+
+# ---------------------------------------------------------------- conmon
+
+@test "Podman runs \$CONMON: podman info, podman --conmon, and the running monitor" {
+	run podman info --format '{{.Host.Conmon.Path}}|{{.Host.Conmon.Version}}'
+	[ "$status" -eq 0 ]
+	assert_eq "${output%%|*}" "$CONMON_REAL" "conmon path in podman info"
+	assert_contains "$output" "$("$CONMON" --version | head -1)" "podman info"
+	# The flag README.md documents selects it the same way.
+	run podman --conmon "$CONMON_REAL" info --format '{{.Host.Conmon.Path}}'
+	assert_eq "$output" "$CONMON_REAL" "podman --conmon"
+
+	podman run -d --name "$NAME" "$IMAGE" sleep 1000
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+	# The launcher exited; the monitor is a session leader of its own.
+	assert_eq "$(ps -o sid= -p "$CONMON_PID" | tr -d ' ')" "$CONMON_PID" "monitor's session"
+}
+
+# ---------------------------------------------------------------- run --rm
+
+@test "run --rm: exit codes 0 and 7 reach podman, output too; the container is removed" {
+	local code
+	for code in 0 7; do
+		run_rm_gated "$NAME-$code" "echo bye-$code; exit $code"
+		assert_eq "$BG_STATUS" "$code" "podman run status"
+		assert_eq "$(cat "$T/$NAME-$code.out")" "bye-$code" "output"
+		run podman container exists "$NAME-$code"
+		assert_eq "$status" 1 "container $NAME-$code still exists"
+	done
+}
+
+@test "run --rm: signal deaths are 128+signal (TERM 143, KILL 137, HUP 129)" {
+	local sig code
+	# Outside a pid namespace the shell is an ordinary process and dies
+	# of its own signals (a namespace's init would be immune).
+	for sig in TERM:143 KILL:137 HUP:129; do
+		code=${sig#*:} sig=${sig%:*}
+		run_rm_gated "$NAME-$sig" "kill -$sig \$\$; sleep 5; exit 1" --pid host
+		assert_eq "$BG_STATUS" "$code" "podman run status after SIG$sig"
+	done
+}
+
+# ---------------------------------------------------------------- logs
+
+# many_lines_sh: container text printing "line 00001" .. "line 05000".
+many_lines_sh() {
+	echo "awk 'BEGIN { for (i = 1; i <= 5000; i++) printf \"line %05d\\n\", i }'"
+}
+
+# long_line_sh: container text printing 102400 "x" and a newline.
+long_line_sh() {
+	echo "awk 'BEGIN { s = sprintf(\"%102400s\", \"\"); gsub(/ /, \"x\", s); print s }'"
+}
+
+# logs_end_with NAME LINE: the last line of podman logs NAME's stdout is
+# LINE (with or without a newline after it).
+logs_end_with() {
+	[ "$(podman logs "$1" 2>/dev/null | tail -n 1)" = "$2" ]
+}
+
+# busybox_sh SCRIPT: SCRIPT run by the rootfs's busybox on the host, to
+# compute what the container prints (the host's awk may differ).
+busybox_sh() {
+	"$ROOTFS/bin/busybox" sh -c "$1"
+}
+
+@test "run -d, logs: stdout and stderr apart, 5000 lines, a 100 KB line, a last line without newline" {
+	podman run -d --name "$NAME" "${GATE_MOUNT[@]}" "$IMAGE" sh -c "
+		echo first; echo err-1 >&2
+		$(many_lines_sh)
+		echo err-2 >&2
+		$(long_line_sh)
+		printf last-without-newline
+		$(gate_sh end); exit 0"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+
+	busybox_sh "echo first; $(many_lines_sh); $(long_line_sh); printf last-without-newline" \
+		>"$T/stdout.want"
+	printf 'err-1\nerr-2\n' >"$T/stderr.want"
+
+	# Everything is logged before the gate: read it while it runs...
+	wait_until "$WAIT" logs_end_with "$NAME" last-without-newline
+	podman logs "$NAME" >"$T/logs.out" 2>"$T/logs.err"
+	assert_same_file "$T/logs.out" "$T/stdout.want" "stdout while running"
+	assert_same_file "$T/logs.err" "$T/stderr.want" "stderr while running"
+
+	# ...and after the exit, when conmon drained and closed the log.
+	gate_open end
+	run podman wait "$NAME"
+	assert_eq "$output" 0 "podman wait"
+	podman logs "$NAME" >"$T/logs.out" 2>"$T/logs.err"
+	assert_same_file "$T/logs.out" "$T/stdout.want" "stdout after exit"
+	assert_same_file "$T/logs.err" "$T/stderr.want" "stderr after exit"
+	wait_until "$WAIT" pid_gone "$CONMON_PID"
+}
+
+@test "logs -f follows the output as it comes and ends when the container exits" {
+	podman run -d --name "$NAME" "${GATE_MOUNT[@]}" "$IMAGE" sh -c "
+		echo one; $(gate_sh a)
+		echo two; echo two-err >&2; $(gate_sh b)
+		printf three; exit 0"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+	podman_bg follow logs -f "$NAME"
+	wait_file_has "$T/follow.out" one
+	gate_open a
+	wait_file_has "$T/follow.out" two
+	wait_file_has "$T/follow.err" two-err
+	gate_open b
+	# No --tail, no kill: the follower stops because the container did.
+	wait_until "$WAIT" pid_gone "$BG_PID" || {
+		echo "podman logs -f still runs after the container exited" >&2
+		return 1
+	}
+	bg_wait
+	assert_eq "$BG_STATUS" 0 "podman logs -f status"
+	assert_eq "$(cat "$T/follow.out")" "$(printf 'one\ntwo\nthree')" "followed stdout"
+	assert_eq "$(cat "$T/follow.err")" two-err "followed stderr"
+}
+
+@test "--log-opt max-size: conmon truncates the log; podman logs shows the newest lines" {
+	local log n first
+	podman run -d --name "$NAME" --log-opt max-size=10k "${GATE_MOUNT[@]}" "$IMAGE" sh -c "
+		awk 'BEGIN { for (i = 1; i <= 2000; i++) printf \"line-%05d\\n\", i }'
+		$(gate_sh end); exit 0"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+	# Podman hands the limit to conmon (10k = 10000 bytes).
+	[ -n "$(monitor_pids -c "$ID" --log-size-max 10000)" ] || {
+		echo "conmon did not get --log-size-max 10000:" >&2
+		tr '\0' ' ' <"/proc/$CONMON_PID/cmdline" >&2
+		return 1
+	}
+	wait_until "$WAIT" logs_end_with "$NAME" line-02000
+	gate_open end
+	run podman wait "$NAME"
+	assert_eq "$output" 0 "podman wait"
+
+	log=$(inspect "$NAME" '{{.HostConfig.LogConfig.Path}}')
+	[ "$(stat -c %s "$log")" -le 10000 ] || {
+		echo "$log holds $(stat -c %s "$log") bytes, over the 10000 limit" >&2
+		return 1
+	}
+	[ ! -e "$log.tmp" ]
+	podman logs "$NAME" >"$T/logs.out"
+	n=$(wc -l <"$T/logs.out")
+	first=$(head -1 "$T/logs.out")
+	first=${first#line-}
+	# The newest lines, in order, ending with the last; the oldest gone.
+	[ "$n" -gt 0 ] && [ "$n" -lt 2000 ]
+	awk -v from=$((10#$first)) '$0 != sprintf("line-%05d", from + NR - 1) { print "line " NR ": " $0; bad = 1 } END { exit bad }' \
+		"$T/logs.out" >&2
+	assert_eq "$(tail -1 "$T/logs.out")" line-02000 "last line"
+}
+
+# ---------------------------------------------------------------- journald
+
+# journald_start: a real systemd-journald in a private mount namespace
+# (tests/journald-env), kept alive by a sleeper whose pid is JNS_PID.
+# Podman runs in that namespace (jpodman), so conmon, which Podman starts,
+# finds the journal's socket at /run/systemd/journal/socket, and `podman
+# logs` reads the journal files of that journald.
+journald_start() {
+	local ready=$T/jns.pid status
+	"$TESTS_DIR/journald-env" sh -c 'echo $$ >"$1.tmp"; mv "$1.tmp" "$1"; exec sleep 600' \
+		sh "$ready" </dev/null >"$T/journald-env.out" 2>&1 3>&- &
+	JENV_PID=$!
+	if ! wait_until "$WAIT" test -s "$ready"; then
+		status=0
+		wait "$JENV_PID" || status=$?
+		JENV_PID=
+		if [ "$status" = 77 ]; then
+			skip "$(cat "$T/journald-env.out")"
+		fi
+		cat "$T/journald-env.out" >&2
+		return 1
+	fi
+	JNS_PID=$(cat "$ready")
+}
+
+journald_stop() {
+	[ -n "$JNS_PID" ] && kill "$JNS_PID" 2>/dev/null
+	[ -n "$JENV_PID" ] && wait "$JENV_PID" 2>/dev/null
+	JNS_PID= JENV_PID=
+	return 0
+}
+
+jpodman() {
+	nsenter -t "$JNS_PID" -m -- env TMPDIR="$PODMAN_TMPDIR" \
+		timeout -k 5 "${PODMAN_TIMEOUT:-120}" "$PODMAN_BIN" "$@"
+}
+
+# jentries: this container's journal entries, one JSON object a line.
+jentries() {
+	nsenter -t "$JNS_PID" -m journalctl --directory=/run/log/journal --all -o json \
+		"CONTAINER_ID_FULL=$ID"
+}
+
+@test "journald driver: podman logs reads back both streams from a real journald" {
+	journald_start
+	jpodman run -d --name "$NAME" --log-driver journald "${GATE_MOUNT[@]}" "$IMAGE" sh -c "
+		echo out-1; echo err-1 >&2; echo out-2
+		printf no-newline; $(gate_sh end); exit 4"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+	gate_open end
+	run jpodman wait "$NAME"
+	assert_eq "$output" 4 "podman wait"
+
+	jpodman logs "$NAME" >"$T/logs.out" 2>"$T/logs.err"
+	assert_eq "$(cat "$T/logs.out")" "$(printf 'out-1\nout-2\nno-newline')" "stdout from the journal"
+	assert_eq "$(cat "$T/logs.err")" err-1 "stderr from the journal"
+
+	# The entries as journald recorded them: sent by the monitor process,
+	# running the binary under test, with the fields Podman matches on.
+	jentries >"$T/entries"
+	assert_eq "$(jq -r '._PID' "$T/entries" | sort -u)" "$CONMON_PID" "sender pid"
+	assert_eq "$(jq -r '._EXE' "$T/entries" | sort -u)" "$CONMON_REAL" "sender executable"
+	# (Sorted: the two pipes are read independently.)
+	jq -c '[.MESSAGE, .PRIORITY, .CONTAINER_NAME, .CONTAINER_ID]' "$T/entries" | sort >"$T/got"
+	printf '["%s","%s","%s","%s"]\n' \
+		'err-1\n' 3 "$NAME" "${ID:0:12}" \
+		no-newline 6 "$NAME" "${ID:0:12}" \
+		'out-1\n' 6 "$NAME" "${ID:0:12}" \
+		'out-2\n' 6 "$NAME" "${ID:0:12}" >"$T/want"
+	assert_same_file "$T/got" "$T/want" "journal entries"
+}
