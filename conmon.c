@@ -1121,11 +1121,13 @@ static _Noreturn void monitor(void)
 	if (has_sockets) {
 		attach_create();
 		ctl_create();
-		/* Podman's exec client connects before it lets the runtime
-		 * run (the second start byte): accept it while the runtime
-		 * runs, or a process that exits at once would leave its
-		 * output to nobody. */
+		/* Podman's exec client writes its first resize and connects
+		 * before it lets the runtime run (the second start byte):
+		 * take both while the runtime runs, so the pty is sized as
+		 * soon as it arrives and a process that exits at once does
+		 * not leave its output to nobody. */
 		attach_start();
+		ctl_start();
 		if (cfg.exec_attach) {
 			ndebug("sending attach message to parent");
 			send_message(&mon.attach_fd, "data", 0, NULL);
@@ -1150,8 +1152,6 @@ static _Noreturn void monitor(void)
 	mon.phase = PHASE_RUNNING;
 	oom_start(mon.container_pid);
 	io_start();
-	if (has_sockets)
-		ctl_start();
 	start_timeout();
 	watch_container();
 	while (!mon.container_exited && !mon.timed_out)

@@ -396,6 +396,93 @@ inode_of() {
 	assert_eq "$EXEC_EXIT_CODE" 0
 }
 
+@test "exec -t --exec-attach: Podman's first resize, sent before the start byte, sizes the pty" {
+	start_target
+	# Busybox's stty size fails on a terminal that was never sized. The
+	# runtime runs the process as soon as it has handed over the pty, a
+	# race conmon cannot win every time (Podman also puts the size in the
+	# process spec), so the process waits for the size to arrive.
+	exec_spec -t sh -c 'i=0; until stty size >/dev/null 2>&1 || [ $i -ge 300 ]; do i=$((i + 1)); usleep 10000; done; stty size'
+	podman_exec_args none
+	USE_ATTACH_PIPE=1
+	exec_launch "${EXEC_ARGS[@]}" -t -e --exec-attach --exec-process-spec "$EXEC_SPEC"
+	attach_read
+	# Podman's order (clients.md §2.7): resize, connect, second byte.
+	echo '1 24 80' >"$EXEC_BUNDLE/ctl"
+	"$LIB_DIR/attach-client" "$EXEC_BUNDLE/attach" "$T/client" &
+	local client=$!
+	wait_for_file "$T/client.ready"
+	printf '\0' >&"$START_FD"
+	sync_expect '^\{"data": [1-9][0-9]*\}$'
+	sync_expect '^\{"data": 0\}$'
+	wait_until "$WAIT" pid_gone "$client"
+	assert_eq "$(cat "$T/client.2")" $'24 80\r' "stty size"
+}
+
+@test "exec of a missing binary: {\"data\": -1} with the runtime's words" {
+	start_target
+	exec_spec /no/such/binary
+	local words
+	words=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID")
+	[ -n "$words" ]
+	# Upstream's suite looks for runc's "exec failed".
+	[ "$RUNTIME" != runc ] || assert_contains "$words" "exec failed"
+	podman_exec_args
+	exec_launch "${EXEC_ARGS[@]}" -e --exec-process-spec "$EXEC_SPEC"
+	sync_read
+	assert_eq "$(jq -r .data <<<"$SYNC_LINE")" -1 "data"
+	assert_contains "$(jq -r .message <<<"$SYNC_LINE")" "$words" "sync message"
+	wait_until "$WAIT" pid_gone "$EXEC_MONITOR_PID"
+	no_sync_message
+	[ ! -e "$EXEC_EXIT_DIR/$CID" ]
+	rt_status_is running
+}
+
+@test "exec in the container's own bundle and cuuid: its socket, FIFOs and link are replaced" {
+	# Upstream's suite runs exec sessions this way (tests.md, 08-exec).
+	start_target
+	[ -S "$BUNDLE/attach" ] && [ -p "$BUNDLE/ctl" ] && [ -L "$SOCKET_DIR/$CUUID" ]
+	local before
+	before=$(inode_of "$BUNDLE/attach")
+	exec_spec sh -c 'echo same-bundle'
+	exec_launch --api-version 1 -c "$CID" -u "$CUUID" -r "$RUNTIME_UNDER_TEST" \
+		-b "$BUNDLE" -p "$EXEC_PIDFILE" --exit-dir "$EXEC_EXIT_DIR" \
+		--socket-dir-path "$SOCKET_DIR" --runtime-arg "--root=$RT_ROOT" \
+		-l "k8s-file:$EXEC_LOG" --conmon-pidfile "$EXEC_CONMON_PIDFILE" \
+		-e --exec-process-spec "$EXEC_SPEC"
+	sync_expect '^\{"data": [1-9][0-9]*\}$'
+	sync_expect '^\{"data": 0\}$'
+	exec_wait_exit
+	assert_eq "$EXEC_EXIT_CODE" 0
+	assert_eq "$(exec_log_stream stdout)" same-bundle
+	wait_until "$WAIT" pid_gone "$EXEC_MONITOR_PID"
+	[ "$before" != "$(inode_of "$BUNDLE/attach" 2>/dev/null)" ]
+	rt_status_is running
+}
+
+@test "cli: the exec and restore option checks" {
+	USE_START_PIPE=0 USE_SYNC_PIPE=0
+	local base=(--cid "$CID" --cuuid "$CUUID" --runtime "$RUNTIME_PATH" -l none)
+	exec_spec true
+	run conmon_exec_clean "${base[@]}" --exec
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Exec process spec path not provided. Use --exec-process-spec"
+	run conmon_exec_clean "${base[@]}" --exec-attach
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Attach can only be specified with exec"
+	run conmon_exec_clean "${base[@]}" --exec --exec-attach --exec-process-spec "$EXEC_SPEC"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Attach can only be specified for a non-legacy exec session"
+	run conmon_exec_clean "${base[@]}" --exec --restore "$T/ckpt" --exec-process-spec "$EXEC_SPEC"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Cannot use 'exec' and 'restore' at the same time"
+	# --sync shows the monitor's own error: no _OCI_ATTACHPIPE.
+	run conmon_exec_clean "${base[@]}" --api-version 1 --sync --exec --exec-attach \
+		--exec-process-spec "$EXEC_SPEC" --bundle "$EXEC_BUNDLE"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "--attach specified but _OCI_ATTACHPIPE was not"
+}
+
 @test "exec -t: a terminal exec that exits at once keeps its status" {
 	# --exec --terminal --api-version: the process may exit before the
 	# runtime has; conmon waits for both (lifecycle.md §9).
