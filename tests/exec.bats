@@ -372,6 +372,24 @@ inode_of() {
 	[ ! -e "$EXEC_LOG" ]
 }
 
+@test "exec -i --exec-attach (podman exec -i): the client's input, then its half-close, reach the process" {
+	start_target
+	exec_spec sh -c 'cat; echo "stdin ended"'
+	podman_exec_args none
+	USE_ATTACH_PIPE=1
+	exec_launch "${EXEC_ARGS[@]}" -i -e --exec-attach --exec-process-spec "$EXEC_SPEC"
+	attach_read
+	"$LIB_DIR/attach-client" "$EXEC_BUNDLE/attach" "$T/client" $'line one\nline two\n' &
+	local client=$!
+	wait_for_file "$T/client.ready"
+	printf '\0' >&"$START_FD"
+	sync_expect '^\{"data": [1-9][0-9]*\}$'
+	# cat ends only if conmon closed the stdin pipe after the half-close.
+	sync_expect '^\{"data": 0\}$'
+	wait_until "$WAIT" pid_gone "$client"
+	assert_eq "$(cat "$T/client.2")" $'line one\nline two\nstdin ended' "stdout packets"
+}
+
 @test "exec -t -i --exec-attach (podman exec -it): input and output through the pty" {
 	start_target
 	exec_spec -t sh -c 'read line; echo "got $line"; tty'
@@ -575,6 +593,24 @@ inode_of() {
 	assert_eq "$SYNC_STATUS" 2 "conmon's exit status"
 	assert_eq "$SYNC_TEXT" $'{"exit_code": 2}\n' "sync pipe bytes"
 	assert_eq "$(exec_log_stream stdout)" $'hi\r' stdout
+}
+
+@test "exec-sync into a stopped container: {\"exit_code\": -1} with the runtime's words, status 1" {
+	bundle_sh 'exit 0'
+	run_container
+	wait_monitor_gone
+	exec_spec true
+	local words
+	words=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID")
+	[ -n "$words" ]
+	# CRI-O pre-creates the pidfile empty: still a failure, not pid 0.
+	crio_exec_sync_args -T 5
+	exec_sync "${EXEC_ARGS[@]}"
+	assert_eq "$SYNC_STATUS" 1 "conmon's exit status"
+	assert_eq "$(jq -r .exit_code <<<"$SYNC_TEXT")" -1 exit_code
+	assert_contains "$(jq -r .message <<<"$SYNC_TEXT")" "$words" "sync message"
+	# One JSON value and nothing else, as CRI-O decodes it.
+	assert_eq "$(printf "%s" "$SYNC_TEXT" | wc -l)" 1 "sync lines"
 }
 
 @test "exec-sync -T 1 on sleep 5: -1 and exactly \"command timed out\" within 2 s" {
