@@ -249,6 +249,10 @@ no_monitors() {
 	[ -z "$(monitor_pids "$@")" ]
 }
 
+some_monitors() {
+	[ -n "$(monitor_pids "$@")" ]
+}
+
 # assert_conmon_pid PID: PID is alive and runs the binary $CONMON.
 assert_conmon_pid() {
 	local exe
@@ -295,7 +299,7 @@ assert_ours() {
 # EXEC_CONMON_PID.
 assert_exec_ours() {
 	local pids p
-	wait_until "$WAIT" test -n "$(monitor_pids -c "$1" -e)" || {
+	wait_until "$WAIT" some_monitors -c "$1" -e || {
 		echo "no exec monitor for $1 appeared" >&2
 		return 1
 	}
