@@ -681,6 +681,30 @@ inode_of() {
 	exec_wait_exit
 }
 
+@test "exec -t with a runtime that never sends the pty: --console-socket in the argv, then the spec's failure" {
+	RUNTIME_UNDER_TEST=$FAKE_RUNTIME
+	# The socket is made in TMPDIR; this runtime exits without using it.
+	CONMON_ENV=(FAKE_RUNTIME_LOG="$T/argv" FAKE_RUNTIME_MODE=nopid TMPDIR="$T")
+	exec_spec -t true
+	exec_launch --api-version 1 -c "$CID" -u "$SESSION" -r "$FAKE_RUNTIME" \
+		-b "$EXEC_BUNDLE" -p "$EXEC_PIDFILE" --exit-dir "$EXEC_EXIT_DIR" --full-attach \
+		-l none --conmon-pidfile "$EXEC_CONMON_PIDFILE" \
+		-t -e --exec-process-spec "$EXEC_SPEC"
+	sync_expect '^\{"data": -1, "message": "Runtime did not set up terminal"\}$'
+	wait_until "$WAIT" pid_gone "$EXEC_MONITOR_PID"
+	mapfile -t argv <"$T/argv"
+	local n=${#argv[@]}
+	assert_eq "${argv[n - 3]}" --console-socket "argv[-3]"
+	[[ ${argv[n - 2]} =~ ^$T/conmon-term\.[A-Za-z0-9]{6}$ ]] || {
+		echo "console socket path: ${argv[n - 2]}"
+		false
+	}
+	assert_eq "${argv[n - 1]}" "$CID" "argv[-1]"
+	# The socket is gone with the monitor; no exit file for a failure.
+	[ ! -e "${argv[n - 2]}" ]
+	[ ! -e "$EXEC_EXIT_DIR/$CID" ]
+}
+
 # ---------------------------------------------------------------- restore
 
 # log_lines_above N: the container log has more than N stdout F records.
