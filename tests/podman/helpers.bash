@@ -63,10 +63,17 @@ podman_bg() {
 }
 
 # bg_wait [PID]: wait for a podman_bg (the last one by default); its exit
-# status goes into BG_STATUS.
+# status goes into BG_STATUS. One still running after BG_WAIT seconds
+# (default 3 x WAIT) is stopped, so a hang fails the test quickly.
 bg_wait() {
+	local pid=${1:-$BG_PID} limit=${BG_WAIT:-$((WAIT * 3))}
+	if ! wait_until "$limit" pid_gone "$pid"; then
+		echo "podman (pid $pid) still runs after ${limit}s: stopping it" >&2
+		# timeout(1) passes the TERM on, and KILLs 5 s later.
+		kill -TERM "$pid" 2>/dev/null
+	fi
 	BG_STATUS=0
-	wait "${1:-$BG_PID}" || BG_STATUS=$?
+	wait "$pid" || BG_STATUS=$?
 }
 
 # ---------------------------------------------------------------- set-up
@@ -171,8 +178,8 @@ podman_dump_state() {
 	local f
 	for f in "$T"/*.out "$T"/*.err; do
 		[ -s "$f" ] || continue
-		echo "--- $f:"
-		head -c 2000 "$f"
+		echo "--- $f ($(wc -c <"$f") bytes):"
+		head -c 400 "$f" | cat -v
 		echo
 	done
 }
@@ -223,16 +230,19 @@ wait_file_has() {
 
 # ---------------------------------------------------------------- processes
 
-# monitor_pids [ARG...]: the conmon monitors of this store (their argv has
-# `--exit-dir <somewhere in the store>`) whose argv holds each ARG as an
-# element, one pid a line. One perl for the whole /proc scan: tests poll it.
+# monitor_pids [ARG...]: the conmon monitors of this store whose argv
+# holds each ARG as an element, one pid a line. A monitor has `--exit-dir
+# <somewhere in the store>` in its argv and leads a session of its own
+# (setsid): that leaves out the launcher, which exits at once, and the
+# monitor's runtime child between its fork and its exec of runc. One perl
+# for the whole /proc scan: tests poll it.
 monitor_pids() {
 	perl -e '
 		my ($store, @want) = @ARGV;
 		PROC: for my $dir (glob "/proc/[0-9]*") {
+			my $pid = substr($dir, 6);
 			open(my $fh, "<", "$dir/cmdline") or next;
-			local $/;
-			my @argv = split /\0/, (<$fh> // "");
+			my @argv = split /\0/, do { local $/; <$fh> // "" };
 			my %has = map { $_ => 1 } @argv;
 			my $mine = 0;
 			for my $i (0 .. $#argv - 1) {
@@ -241,7 +251,10 @@ monitor_pids() {
 			}
 			next unless $mine;
 			$has{$_} or next PROC for @want;
-			print substr($dir, 6), "\n";
+			open(my $st, "<", "$dir/stat") or next;
+			# After "(comm) ": state, ppid, pgrp, session.
+			my @stat = split / /, (do { local $/; <$st> // "" } =~ s/^.*\) //sr);
+			print "$pid\n" if ($stat[3] // -1) == $pid;
 		}' "$PSTORE" "$@"
 }
 
