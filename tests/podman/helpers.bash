@@ -24,6 +24,9 @@
 # Environment:
 #   CONMON   binary under test (default: ./conmon of this repository)
 #   PODMAN   podman binary (default: podman in $PATH)
+#   PODMAN_NETWORK_BACKEND  cni or netavark (default: Podman's choice, which
+#            is netavark when installed; a host without Podman's Recommends
+#            has only CNI)
 #   WAIT     seconds for anything that should happen at once (default 10)
 
 PODMAN_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -113,6 +116,7 @@ podman_suite_setup() {
 
 			[network]
 			network_config_dir = "$PSTORE/net"
+			${PODMAN_NETWORK_BACKEND:+network_backend = \"$PODMAN_NETWORK_BACKEND\"}
 		EOF
 		cat >"$CONTAINERS_STORAGE_CONF" <<-EOF
 			[storage]

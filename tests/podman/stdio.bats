@@ -90,7 +90,10 @@ type_line() {
 }
 
 @test "run -it in tmux: typing and reading, the initial size, a resize, exit status" {
-	command -v tmux >/dev/null || skip "no tmux (apt-get install tmux)"
+	command -v tmux >/dev/null || {
+		echo "no tmux (apt-get install tmux; tests/run-all installs it)" >&2
+		return 1
+	}
 	TMUX_SOCK=$T/tmux.sock
 	# The pane runs Podman with the test's environment, then records its
 	# status; the session ends with it. (timeout --foreground: Podman must
