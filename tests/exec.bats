@@ -416,11 +416,12 @@ inode_of() {
 
 @test "exec -t --exec-attach: Podman's first resize, sent before the start byte, sizes the pty" {
 	start_target
-	# Busybox's stty size fails on a terminal that was never sized. The
-	# runtime runs the process as soon as it has handed over the pty, a
-	# race conmon cannot win every time (Podman also puts the size in the
-	# process spec), so the process waits for the size to arrive.
-	exec_spec -t sh -c 'i=0; until stty size >/dev/null 2>&1 || [ $i -ge 300 ]; do i=$((i + 1)); usleep 10000; done; stty size'
+	# Busybox's stty size prints only an error (and exits 0) on a
+	# terminal that was never sized. The runtime runs the process as soon
+	# as it has handed over the pty, a race conmon cannot win every time
+	# (Podman also puts the size in the process spec), so the process
+	# waits up to 3 s for the size to arrive.
+	exec_spec -t sh -c 'i=0; until s=$(stty size 2>/dev/null); [ -n "$s" ] || [ $i -ge 300 ]; do i=$((i + 1)); usleep 10000; done; stty size'
 	podman_exec_args none
 	USE_ATTACH_PIPE=1
 	exec_launch "${EXEC_ARGS[@]}" -t -e --exec-attach --exec-process-spec "$EXEC_SPEC"
