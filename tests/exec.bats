@@ -714,6 +714,9 @@ log_lines_above() {
 }
 
 @test "restore: a real checkpoint and restore round trip with CRIU" {
+	# Installed here when missing (root on Debian, Ubuntu or Fedora);
+	# whether it can work is the kernel's business.
+	"$LIB_DIR/ensure-packages" criu
 	local why
 	if ! why=$(criu check 2>&1); then
 		skip "CRIU $(criu --version | sed -n 's/^Version: //p') cannot run on this kernel: $(grep -m1 Error <<<"$why")"
