@@ -306,6 +306,38 @@ wait_monitor_gone() {
 	}
 }
 
+# ---------------------------------------------------------------- journald
+
+# journald_ns_start: a real systemd-journald in a private mount namespace
+# (tests/journald-env), kept alive by a sleeper whose pid is JNS_PID. A
+# process run with `nsenter -t $JNS_PID -m` finds that journal's socket at
+# /run/systemd/journal/socket and its files in /run/log/journal. Skips the
+# test when this host cannot run one (journald-env's status 77).
+journald_ns_start() {
+	local ready=$T/jns.pid status
+	"$TESTS_DIR/journald-env" sh -c 'echo $$ >"$1.tmp"; mv "$1.tmp" "$1"; exec sleep 600' \
+		sh "$ready" </dev/null >"$T/journald-env.out" 2>&1 3>&- &
+	JENV_PID=$!
+	if ! wait_until "$WAIT" test -s "$ready"; then
+		status=0
+		wait "$JENV_PID" || status=$?
+		JENV_PID=
+		if [ "$status" = 77 ]; then
+			skip "$(cat "$T/journald-env.out")"
+		fi
+		cat "$T/journald-env.out" >&2
+		return 1
+	fi
+	JNS_PID=$(cat "$ready")
+}
+
+journald_ns_stop() {
+	[ -n "${JNS_PID:-}" ] && kill "$JNS_PID" 2>/dev/null
+	[ -n "${JENV_PID:-}" ] && wait "$JENV_PID" 2>/dev/null
+	JNS_PID= JENV_PID=
+	return 0
+}
+
 # ---------------------------------------------------------------- waiting
 
 # wait_until TIMEOUT COMMAND...: poll COMMAND every 20 ms until it succeeds.

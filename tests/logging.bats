@@ -14,7 +14,7 @@ setup() {
 
 teardown() {
 	common_teardown
-	journald_stop
+	journald_ns_stop
 	if [ -n "$SMALL_FS" ]; then
 		umount -l "$SMALL_FS" 2>/dev/null || true
 	fi
@@ -206,35 +206,15 @@ rotation_case() {
 
 # ---------------------------------------------------------------- journald
 
-# journald_start: a real journald in a private mount namespace, and
-# CONMON pointed at a wrapper that runs conmon in that namespace (same
-# pid: nsenter execs it), so its /run/systemd/journal/socket is that one.
+# journald_start: a real journald in a private mount namespace
+# (journald_ns_start), and CONMON pointed at a wrapper that runs conmon in
+# that namespace (same pid: nsenter execs it), so its
+# /run/systemd/journal/socket is that one.
 journald_start() {
-	local ready=$T/jns.pid status
-	"$TESTS_DIR/journald-env" sh -c 'echo $$ >"$1.tmp"; mv "$1.tmp" "$1"; exec sleep 600' \
-		sh "$ready" </dev/null >"$T/journald-env.out" 2>&1 3>&- &
-	JENV_PID=$!
-	if ! wait_until "$WAIT" test -s "$ready"; then
-		status=0
-		wait "$JENV_PID" || status=$?
-		JENV_PID=
-		if [ "$status" = 77 ]; then
-			skip "$(cat "$T/journald-env.out")"
-		fi
-		cat "$T/journald-env.out" >&2
-		return 1
-	fi
-	JNS_PID=$(cat "$ready")
+	journald_ns_start || return 1
 	printf '#!/bin/sh\nexec nsenter -t %s -m -- %s "$@"\n' "$JNS_PID" "$CONMON" >"$T/conmon-in-ns"
 	chmod +x "$T/conmon-in-ns"
 	CONMON=$T/conmon-in-ns
-}
-
-journald_stop() {
-	[ -n "$JNS_PID" ] && kill "$JNS_PID" 2>/dev/null
-	[ -n "$JENV_PID" ] && wait "$JENV_PID" 2>/dev/null
-	JNS_PID= JENV_PID=
-	return 0
 }
 
 # jentries [N]: this container's entries as JSON lines (all fields in

@@ -22,7 +22,7 @@ teardown() {
 		# namespace (their shm mounts too): remove them there.
 		jpodman rm -a -f -t 0 >/dev/null 2>&1 || true
 	fi
-	journald_stop
+	journald_ns_stop
 	podman_teardown
 }
 
@@ -203,36 +203,10 @@ busybox_sh() {
 
 # ---------------------------------------------------------------- journald
 
-# journald_start: a real systemd-journald in a private mount namespace
-# (tests/journald-env), kept alive by a sleeper whose pid is JNS_PID.
-# Podman runs in that namespace (jpodman), so conmon, which Podman starts,
-# finds the journal's socket at /run/systemd/journal/socket, and `podman
-# logs` reads the journal files of that journald.
-journald_start() {
-	local ready=$T/jns.pid status
-	"$TESTS_DIR/journald-env" sh -c 'echo $$ >"$1.tmp"; mv "$1.tmp" "$1"; exec sleep 600' \
-		sh "$ready" </dev/null >"$T/journald-env.out" 2>&1 3>&- &
-	JENV_PID=$!
-	if ! wait_until "$WAIT" test -s "$ready"; then
-		status=0
-		wait "$JENV_PID" || status=$?
-		JENV_PID=
-		if [ "$status" = 77 ]; then
-			skip "$(cat "$T/journald-env.out")"
-		fi
-		cat "$T/journald-env.out" >&2
-		return 1
-	fi
-	JNS_PID=$(cat "$ready")
-}
-
-journald_stop() {
-	[ -n "$JNS_PID" ] && kill "$JNS_PID" 2>/dev/null
-	[ -n "$JENV_PID" ] && wait "$JENV_PID" 2>/dev/null
-	JNS_PID= JENV_PID=
-	return 0
-}
-
+# jpodman ARGS...: podman in the mount namespace of the test's journald
+# (journald_ns_start), so conmon, which Podman starts there, finds that
+# journal's socket at /run/systemd/journal/socket, and `podman logs` reads
+# that journal's files.
 jpodman() {
 	nsenter -t "$JNS_PID" -m -- env TMPDIR="$PODMAN_TMPDIR" \
 		timeout -k 5 "${PODMAN_TIMEOUT:-120}" "$PODMAN_BIN" "$@"
@@ -245,7 +219,7 @@ jentries() {
 }
 
 @test "journald driver: podman logs reads back both streams from a real journald" {
-	journald_start
+	journald_ns_start
 	jpodman run -d --name "$NAME" --log-driver journald "${GATE_MOUNT[@]}" "$IMAGE" sh -c "
 		echo out-1; echo err-1 >&2; echo out-2
 		printf no-newline; $(gate_sh end); exit 4"
