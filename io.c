@@ -215,8 +215,12 @@ void io_create_pipes(void)
 			in.state = STDIN_READY;
 		}
 		make_pipe(&out.w.fd, &child_stdout);
+		set_nonblock(out.w.fd);
 	}
 	make_pipe(&err.w.fd, &child_stderr);
+	/* The loop reads until a short read; a read that found the pipe
+	 * empty must return, never wait. */
+	set_nonblock(err.w.fd);
 }
 
 /* The container may run as another user who reopens /proc/self/fd/N. */
