@@ -27,7 +27,8 @@ LINK_STATIC := -static -no-pie -Wl,-z,noseparate-code
 CFLAGS_PIE := -fno-pie
 endif
 
-COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+# The commit --version reports; nothing outside a git checkout.
+COMMIT := $(shell h=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null && echo $$h || echo $$h-dirty; })
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
 OPT ?= -Os
 CFLAGS ?=
