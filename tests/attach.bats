@@ -340,6 +340,47 @@ wait_pane_line() {
 	assert_eq "$EXIT_CODE" 137
 }
 
+@test "attach: a client that shut its reading side: sends to it fail, its input still reaches the container, the other client goes on" {
+	bundle_sh 'while read -r x; do echo "got $x"; done'
+	conmon_create -i --leave-stdin-open
+	probe_start deaf --shut-read "$BUNDLE/attach"
+	probe_start b "$BUNDLE/attach"
+	container_start
+	probe_input deaf 'one\n'
+	wait_probe_has b 'got one'
+	# conmon's packet to it failed; it stopped sending output to it, not
+	# reading its input.
+	probe_input deaf 'two\n'
+	wait_probe_has b 'got two'
+	probe_end_input deaf
+	probe_wait deaf
+	assert_eq "$PROBE_STATUS" 0 "the deaf client"
+	probe_input b 'three\n'
+	wait_probe_has b 'got three'
+	rt kill "$CID" KILL
+	wait_exit
+	probe_wait b
+	assert_file_is "$T/b.2" $'got one\ngot two\ngot three\n' "the other client"
+	wait_monitor_gone
+}
+
+@test "attach without --stdin: a client's input goes nowhere; the container and the output go on" {
+	mkdir "$T/data"
+	bundle_sh 'until [ -e /data/go ]; do sleep 0.02; done; echo done' --bind "$T/data:/data"
+	conmon_create
+	probe_start c "$BUNDLE/attach"
+	container_start
+	head -c $((256 * 1024)) /dev/zero >&"${PROBE_IN[c]}"
+	probe_end_input c
+	touch "$T/data/go"
+	wait_exit
+	assert_eq "$EXIT_CODE" 0
+	probe_wait c
+	assert_eq "$PROBE_STATUS" 0 "probe"
+	assert_file_is "$T/c.2" $'done\n' "output"
+	wait_monitor_gone
+}
+
 # ---------------------------------------------------------------- where
 
 # say_hi_through [PROBE OPTIONS...] SOCKET: with a `read x; echo "got $x"`

@@ -16,6 +16,8 @@
  *	--keep-open	at end of input do not half-close
  *	--stop-after N	close the connection after N payload bytes
  *	--no-read	never read: wait for conmon to hang up, then exit 0
+ *	--shut-read	shut the reading side at once (conmon's sends then
+ *			fail), still send stdin; exit 0 at the hang-up
  *	--proc-fd	connect as Podman does to a path longer than sun_path:
  *			open SOCKET with O_PATH, connect to /proc/self/fd/<fd>
  *	--ready FILE	create FILE once connected
@@ -304,7 +306,7 @@ int main(int argc, char **argv)
 	static char buf[65536];
 	const char *out = NULL, *ready = NULL, *path;
 	bool tty = false, use_stdin = true, keep_open = false, no_read = false,
-	     proc_fd = false;
+	     proc_fd = false, shut_read = false;
 	long stop_after = -1, got = 0;
 	int fd, i, many_n = 0, out_fd[4] = {-1, -1, 1, 2}, packets = -1;
 	struct pollfd pfd[2];
@@ -328,6 +330,8 @@ int main(int argc, char **argv)
 			keep_open = true;
 		else if (!strcmp(o, "--no-read"))
 			no_read = true;
+		else if (!strcmp(o, "--shut-read"))
+			shut_read = true;
 		else if (!strcmp(o, "--proc-fd"))
 			proc_fd = true;
 		else {
@@ -361,12 +365,14 @@ int main(int argc, char **argv)
 	}
 	if (tty && use_stdin)
 		make_raw();
+	if (shut_read && shutdown(fd, SHUT_RD) < 0)
+		die("shutdown");
 
 	for (;;) {
 		nfds_t nfds = 1;
 
 		pfd[0].fd = fd;
-		pfd[0].events = POLLIN;
+		pfd[0].events = shut_read ? 0 : POLLIN;
 		if (use_stdin) {
 			pfd[1].fd = 0;
 			pfd[1].events = POLLIN;
@@ -390,7 +396,9 @@ int main(int argc, char **argv)
 					die("shutdown");
 			}
 		}
-		if (pfd[0].revents) {
+		if (shut_read && (pfd[0].revents & (POLLHUP | POLLERR)))
+			return 0;
+		if (pfd[0].revents && !shut_read) {
 			int type;
 			size_t len = recv_packet(fd, buf, &type);
 
