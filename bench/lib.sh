@@ -1,4 +1,5 @@
 # bench/lib.sh - shared by the benchmark scripts (sourced, bash).
+# shellcheck shell=bash disable=SC2034
 #
 # Every script measures our ./conmon ("ours", $CONMON) and Debian's conmon
 # ("ref", $REF) in the same run, alternating A B A B, and appends one row
