@@ -70,7 +70,9 @@ static void put_int(struct sink *s, unsigned long long v, bool neg, int base,
 		prefix = "+";
 	else if (flags & SPACE)
 		prefix = " ";
-	else if ((flags & ALT) && base == 16)
+	else if ((flags & ALT) && base == 16 && n != 0 &&
+		 tmp[sizeof(tmp) - n] != '0')
+		/* C11 7.21.6.1: only a nonzero value gets 0x. */
 		prefix = (flags & UPPER) ? "0X" : "0x";
 
 	if (prec >= 0 && (size_t)prec > n)
@@ -213,8 +215,15 @@ int vsnprintf(char *restrict buf, size_t size, const char *restrict format,
 			break;
 		case 'p':
 			u = (uintptr_t)va_arg(ap, void *);
-			put_int(&s, u, false, 16, flags | ALT, width, prec);
-			break;
+			if (u) {
+				put_int(&s, u, false, 16, flags | ALT, width,
+					prec);
+				break;
+			}
+			/* As glibc, whose output callers have seen. */
+			text = "(nil)";
+			n = 5;
+			goto put_text;
 		case 'c':
 			c = (char)va_arg(ap, int);
 			text = &c;

@@ -55,6 +55,11 @@ int main(void)
 	SAME("%.10s", "LISTEN_PID_way_too_long");
 	SAME("%-36s|", "--exit-command-arg");
 	SAME("<%d>%s %.0d%s", 14, "Nov 29", 0, "]");
+	/* Found by tests/fuzz/fuzz_fmt: only a nonzero value gets 0x, and
+	 * a null pointer is glibc's "(nil)", padded like a string. */
+	SAME("%#x|%#X|%#5x|%#05x|%#.0x", 0u, 0u, 0u, 0u, 0u);
+	SAME("%#x|%#.3x|%#08X", 1u, 1u, 1u);
+	SAME("%p|%10p|%-10p|", (void *)0, (void *)0, (void *)0);
 
 	n = snprintf(small, sizeof(small), "%s", "0123456789");
 	CHECK(n == 10 && strcmp(small, "0123456") == 0,
