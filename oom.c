@@ -282,11 +282,20 @@ static bool write_oom_file(const char *dir)
 	char path[PATH_MAX];
 	int fd = -1;
 
-	/* Empty, so creating it is all there is: no temp file needed. */
-	if ((size_t)snprintf(path, sizeof(path), "%s/oom", dir) < sizeof(path))
-		fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
-	else
+	/* Empty, so creating it is all there is: no temp file needed.  A
+	 * symlink found in its place is replaced, never followed: through
+	 * a dangling one O_CREAT would make a file wherever it points. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/oom", dir) <
+	    sizeof(path)) {
+		fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			  0666);
+		if (fd < 0 && errno == ELOOP && unlink(path) == 0)
+			fd = open(path,
+				  O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				  0666);
+	} else {
 		errno = ENAMETOOLONG;
+	}
 	if (fd < 0) {
 		pwarn("Failed to write oom file to the %s path", dir);
 		return false;

@@ -461,6 +461,33 @@ static void test_v2(void)
 	run_once(2000);
 	EXPECT(oom_files(), "an increment after the baseline is reported");
 
+	/* A symlink in an oom file's place is replaced, never followed:
+	 * through a dangling one O_CREAT would create its target. */
+	start_with("oom 0\noom_kill 0\n");
+	{
+		char target[PATH_MAX], victim[PATH_MAX];
+		struct stat a, b;
+
+		snprintf(target, sizeof(target), "%s/not-here", scratch);
+		snprintf(victim, sizeof(victim), "%s/victim", scratch);
+		write_text(victim, "precious");
+		EXPECT(symlink(target, path_in(bundle, "oom")) == 0 &&
+			   symlink(victim, path_in(persist, "oom")) == 0,
+		       "symlinks planted at both oom files");
+		EXPECT(modify("oom 1\noom_kill 1\n") && oom_files(),
+		       "symlinks planted: oom files");
+		EXPECT(lstat(path_in(bundle, "oom"), &a) == 0 &&
+			   S_ISREG(a.st_mode) &&
+			   lstat(path_in(persist, "oom"), &b) == 0 &&
+			   S_ISREG(b.st_mode),
+		       "... regular files in place of the links");
+		EXPECT(!exists(target), "... the dangling link's target was "
+					"not created");
+		EXPECT(lstat(victim, &a) == 0 && a.st_size == 8,
+		       "... the other link's target is untouched");
+		unlink(victim);
+	}
+
 	/* No memory controller: memory.events does not exist. */
 	log_level = LVL_WARN;
 	capture_start();
