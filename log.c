@@ -523,34 +523,95 @@ unlock:
 	return false;
 }
 
+/* The log's directory, opened, for creating a file in it.  With
+ * --log-allowlist-dir the directory must still lie inside the allowlist:
+ * whoever can replace it, or a directory above it, with a symlink must not
+ * make conmon create files elsewhere (logging.md §3.1; checked here for
+ * every creation, not only rotation, as at start).  The directory is
+ * opened by its canonical name and then checked to still be that one, so
+ * a swap between the check and the use is caught too.  *base is the log
+ * file's name inside it.  -1 with errno set on failure, *outside set when
+ * the directory is not (or no longer) in the allowlist. */
+static int log_dir_open(const char **base, bool *outside)
+{
+	const char *path = cfg.k8s_log_path, *slash = strrchr(path, '/');
+	char dir[PATH_MAX], canon[PATH_MAX], linked[PATH_MAX], proc[32];
+	ssize_t n;
+	int dfd;
+
+	*base = slash ? slash + 1 : path;
+	*outside = false;
+	if (strlen(path) >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	parent_dir(dir, path);
+	if (cfg.log_allowlist_dirs.n == 0)
+		return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!realpath(dir, canon))
+		return -1;
+	if (!allowlisted(canon)) {
+		*outside = true;
+		errno = EACCES;
+		return -1;
+	}
+	dfd = open(canon, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dfd);
+	n = readlink(proc, linked, sizeof(linked) - 1);
+	if (n < 0 || (linked[n] = '\0', strcmp(linked, canon) != 0)) {
+		close(dfd);
+		*outside = true;
+		errno = EACCES;
+		return -1;
+	}
+	return dfd;
+}
+
 /* Truncate-mode reopen (logging.md §2.6): a fresh file is renamed onto
  * the path, which is the inotify event CRI-O waits for after asking for
  * a reopen.  Unlike upstream a failure is not fatal: the container keeps
  * its monitor and logging goes on in the current file. */
 static bool k8s_truncate(void)
 {
-	const char *path = cfg.k8s_log_path;
-	char tmp[PATH_MAX];
-	int fd;
+	const char *path = cfg.k8s_log_path, *base;
+	char tmp[NAME_MAX + 1];
+	bool outside;
+	int dfd, fd;
 
-	if (!path_with(tmp, ".tmp")) {
+	dfd = log_dir_open(&base, &outside);
+	if (dfd < 0) {
+		if (outside)
+			nwarn("Failed to open log file %s: Parent directory "
+			      "not in allowlist",
+			      path);
+		else
+			pwarn("Failed to open log file %s", path);
+		return false;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", base) >= sizeof(tmp)) {
 		nwarn("Failed to open log file %s: path too long", path);
+		close(dfd);
 		return false;
 	}
 	/* Never write through whatever a stale .tmp links to. */
-	unlink(tmp);
-	fd =
-	    open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp,
+		    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		pwarn("Failed to open log file %s", path);
+		close(dfd);
 		return false;
 	}
-	if (rename(tmp, path) < 0) {
+	if (renameat(dfd, tmp, dfd, base) < 0) {
 		pwarn("Failed to rename log file");
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 		close(fd);
+		close(dfd);
 		return false;
 	}
+	close(dfd);
 	k8s_switch(fd);
 	return true;
 }
@@ -668,17 +729,26 @@ void log_k8s_open(void)
 	tzset();
 	/* The allowlist restricts where logs may be created at all, not
 	 * only where rotation may create them (a deviation upstream's
-	 * spec allows, logging.md §3.1). */
-	if (cfg.log_allowlist_dirs.n > 0 && strlen(path) < PATH_MAX) {
-		char dir[PATH_MAX], canon[PATH_MAX];
+	 * spec allows, logging.md §3.1): the file is opened in the checked
+	 * directory. */
+	if (cfg.log_allowlist_dirs.n > 0) {
+		const char *base;
+		bool outside;
+		int dfd = log_dir_open(&base, &outside);
 
-		parent_dir(dir, path);
-		if (realpath(dir, canon) && !allowlisted(canon))
+		if (dfd < 0 && outside)
 			nexit("Failed to open log file %s: Parent directory "
 			      "not in allowlist",
 			      path);
+		if (dfd < 0)
+			pexit("Failed to open log file %s", path);
+		k8s.fd = openat(
+		    dfd, base, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		close(dfd);
+	} else {
+		k8s.fd =
+		    open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	}
-	k8s.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (k8s.fd < 0)
 		pexit("Failed to open log file %s", path);
 	if (fstat(k8s.fd, &st) < 0) {

@@ -811,6 +811,48 @@ static void call_open_outside(void)
 	_exit(0);
 }
 
+/* Found by tests/hardening.bats: the log's directory is swapped for a
+ * symlink to outside the allowlist while the log is open; a reopen (in
+ * truncate mode, or rotation's fallback for a missing file) must not
+ * create the new file there. */
+static void test_allowlist_swap(const char *allowed, const char *other,
+				bool rotate)
+{
+	char sub[600], moved[600], outside[PATH_MAX];
+	const char *out;
+
+	snprintf(sub, sizeof(sub), "%s/sub", allowed);
+	snprintf(moved, sizeof(moved), "%s/moved", tmpdir);
+	mkdir(sub, 0755);
+	snprintf(logpath, sizeof(logpath), "%s/swap.log", sub);
+	cfg.log_rotate = rotate;
+	log_k8s_open();
+	log_write(STREAM_STDOUT, "in\n", 3);
+	rename(sub, moved);
+	symlink(other, sub);
+	capture_start();
+	log_reopen();
+	out = capture_end();
+	log_write(STREAM_STDOUT, "still\n", 6);
+	snprintf(outside, sizeof(outside), "%s/swap.log", other);
+	CHECK(access(outside, F_OK) < 0,
+	      "%s: no log created outside through a swapped directory",
+	      rotate ? "--log-rotate" : "truncate mode");
+	snprintf(outside, sizeof(outside), "%s/swap.log.tmp", other);
+	CHECK(access(outside, F_OK) < 0 &&
+		  strstr(out, "Parent directory not in allowlist"),
+	      "... nor its temporary file, and a warning says why: %.*s",
+	      (int)strcspn(out, "\n"), out);
+	snprintf(outside, sizeof(outside), "%s/swap.log", moved);
+	CHECK(records_are(outside, "stdout F in\nstdout F still\n", false),
+	      "... logging goes on in the open file");
+	log_reset();
+	unlink(sub);
+	unlink(outside);
+	rmdir(moved);
+	cfg.log_rotate = false;
+}
+
 static void test_allowlist(void)
 {
 	char allowed[512], other[512], backup[PATH_MAX];
@@ -854,6 +896,19 @@ static void test_allowlist(void)
 		  records_are(pathf(backup, ".1"), "stdout F aa\n", false),
 	      "rotation inside the allowlist");
 	log_reset();
+	cfg.log_size_max = 0;
+
+	/* A symlink inside the allowlist that leads out is refused. */
+	snprintf(backup, sizeof(backup), "%s/link", allowed);
+	symlink(other, backup);
+	snprintf(logpath, sizeof(logpath), "%s/link/via-link.log", allowed);
+	st = run_child(call_open_outside, &out);
+	CHECK(st == 1 && strstr(out, "Parent directory not in allowlist"),
+	      "a path through a symlink that leads out is refused: %.*s",
+	      (int)strcspn(out, "\n"), out);
+	unlink(backup);
+	test_allowlist_swap(allowed, other, false);
+	test_allowlist_swap(allowed, other, true);
 }
 
 static void test_reopen(void)
