@@ -5,7 +5,9 @@
 #   make test            unit tests, bats on runc and crun, Podman end to end
 #   make demo            run a busybox container under conmon and runc
 #   make bench           side-by-side figures against /usr/bin/conmon
-#   make asan            ./conmon-asan (ASan + UBSan, glibc)
+#   make asan            ./conmon-asan (ASan + UBSan, glibc); asan-test runs it
+#   make valgrind        the lifecycle suite under valgrind's memcheck
+#   make fuzz            every libFuzzer target for FUZZ_TIME (300) s
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -42,7 +44,7 @@ HDRS := conmon.h
 BUILD := .build/$(notdir $(firstword $(CC)))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit demo bench asan valgrind fuzz install uninstall clean reference-test check-format
+.PHONY: all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format
 
 all: conmon
 
@@ -89,11 +91,74 @@ reference-test:
 bench: conmon
 	bench/run
 
-# ASan + UBSan build against glibc, used by `make test` when present.
+# ASan + UBSan build against glibc, used by `make test` (tests/run-all runs
+# the lifecycle suite with it; `make asan-test` does only that).  clang, not
+# gcc: gcc's UBSan runtime is a library of its own that ignores log_path
+# when ASan is linked too, and the detached monitor's stderr is /dev/null,
+# so its reports would be lost.  conmon leaves through _exit(), which skips
+# LeakSanitizer's check at exit: tests/lib/san-exit.c runs it there too.
+ASAN_CC ?= clang
 asan: conmon-asan
-conmon-asan: $(SRCS) $(HDRS) Makefile
-	cc -std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-		-fno-sanitize-recover=all $(WARN) -DCONMON_COMMIT='"$(COMMIT)"' -o $@ $(SRCS)
+asan-test: conmon-asan
+	tests/lib/sanitizer-run asan
+conmon-asan: $(SRCS) $(HDRS) tests/lib/san-exit.c Makefile
+	$(ASAN_CC) -std=gnu11 -O1 -g -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		$(WARN) -DCONMON_COMMIT='"$(COMMIT)"' \
+		-Wl,--wrap=_exit -o $@ $(SRCS) tests/lib/san-exit.c
+
+# A plain glibc build for valgrind's memcheck (a static musl binary hides
+# malloc from it); tests/lib/valgrind-conmon runs it, tests/run-all runs the
+# lifecycle suite through that.  `make valgrind` builds it and runs that
+# suite on runc.
+VALGRIND_CONMON := .build/valgrind/conmon
+valgrind: $(VALGRIND_CONMON)
+	tests/lib/sanitizer-run valgrind
+$(VALGRIND_CONMON): $(SRCS) $(HDRS) Makefile
+	mkdir -p $(dir $@)
+	cc -std=gnu11 -O1 -g $(WARN) -DCONMON_COMMIT='"$(COMMIT)"' -o $@ $(SRCS)
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan + UBSan.  `make fuzz`
+# runs each for FUZZ_TIME seconds; `make test` runs each for a few seconds.
+# The objects are conmon's own with main() renamed; fuzz_fmt gets fmt.c
+# alone, renamed, to compare it with glibc's printf; fuzz_cli wraps exit()
+# and _exit() so that cli_parse can fail and the fuzzer go on.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 300
+FUZZ_BUILD := .build/fuzz
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	$(WARN) -Wno-missing-prototypes -DCONMON_COMMIT='"fuzz"'
+FUZZ_OBJS := $(SRCS:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FMT_RENAMED := -Dvsnprintf=fmt_vsnprintf -Dsnprintf=fmt_snprintf \
+	-Dvdprintf=fmt_vdprintf -Ddprintf=fmt_dprintf
+
+fuzz: $(FUZZ_TARGETS)
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run
+
+fuzz-build: $(FUZZ_TARGETS)
+
+$(FUZZ_BUILD)/%.o: %.c $(HDRS) Makefile | $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Dmain=conmon_main -c -o $@ $<
+
+$(FUZZ_BUILD)/fmt-renamed.o: fmt.c $(HDRS) Makefile | $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FMT_RENAMED) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_fmt: tests/fuzz/fuzz_fmt.c $(FUZZ_BUILD)/fmt-renamed.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_cli: tests/fuzz/fuzz_cli.c $(FUZZ_OBJS) $(HDRS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=exit,--wrap=_exit \
+		-o $@ $< $(FUZZ_OBJS)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(HDRS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -o $@ $< $(FUZZ_OBJS)
+
+$(FUZZ_BUILD):
+	mkdir -p $@
+
+.SECONDARY: $(FUZZ_OBJS) $(FUZZ_BUILD)/fmt-renamed.o
 
 install: conmon
 	install -D -m 0755 conmon $(DESTDIR)$(BINDIR)/conmon
