@@ -632,6 +632,21 @@ inode_of() {
 	wait_until "$WAIT" pid_gone "$pid"
 }
 
+@test "exec-sync -T 1: a process that wrote one full 8 KiB chunk and sleeps still times out at once" {
+	# A full chunk makes conmon read again; on a blocking pipe that read
+	# would wait for output that never comes, and the timeout with it.
+	start_target
+	exec_spec sh -c 'dd if=/dev/zero bs=8192 count=1 2>/dev/null; exec sleep 5'
+	crio_exec_sync_args -T 1
+	exec_sync "${EXEC_ARGS[@]}"
+	assert_eq "$SYNC_TEXT" $'{"exit_code": -1, "message": "command timed out"}\n' "sync pipe bytes"
+	[ "$SYNC_MS" -lt 2000 ] || {
+		echo "took $SYNC_MS ms"
+		false
+	}
+	assert_eq "$(exec_log_stream stdout | wc -c)" 8192 "logged bytes"
+}
+
 @test "exec-sync --log-global-size-max: output over the cap is cut at the cap" {
 	start_target
 	# 1000 numbered lines of 100 bytes; the cap lets about 200 through.
