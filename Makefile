@@ -27,6 +27,12 @@ endif
 ifneq ($(findstring musl-gcc,$(CC)),)
 LINK_STATIC := -static -no-pie -Wl,-z,noseparate-code
 CFLAGS_PIE := -fno-pie
+# Buffers of 2 kB and more go to .lbss, after all the small state: the
+# small objects then share two pages instead of being strewn between the
+# big buffers, each touching a page of its own.
+ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
+CFLAGS_PIE += -mcmodel=medium -mlarge-data-threshold=2048
+endif
 endif
 
 # The commit --version reports; nothing outside a git checkout.

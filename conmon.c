@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -357,17 +358,23 @@ static const char *sync_key(void)
 /* One message, one write: a SEQPACKET reader gets it as one packet. */
 static void send_message(int *fdp, const char *key, int value, const char *text)
 {
-	/* Room for the runtime's stderr (8191 bytes) escaped at worst 6x. */
-	static char msg[64 + 6 * STDIO_BUF_SIZE];
+	/* Room for the runtime's stderr (8191 bytes) escaped at worst 6x.
+	 * A message without text (the pid, an exit status: every message
+	 * of a healthy container) is formatted on the stack, so the big
+	 * buffer's page is never touched. */
+	static char big[64 + 6 * STDIO_BUF_SIZE];
+	char small[64];
+	char *msg = text && *text ? big : small;
+	size_t size = text && *text ? sizeof(big) : sizeof(small);
 	size_t n;
 	const char *p;
 
 	if (*fdp < 0)
 		return;
-	n = snprintf(msg, sizeof(msg), "{\"%s\": %d", key, value);
+	n = snprintf(msg, size, "{\"%s\": %d", key, value);
 	if (text && *text) {
-		n += snprintf(msg + n, sizeof(msg) - n, ", \"message\": \"");
-		n += json_escape(msg + n, sizeof(msg) - n - 4, text);
+		n += snprintf(msg + n, size - n, ", \"message\": \"");
+		n += json_escape(msg + n, size - n - 4, text);
 		msg[n++] = '"';
 	}
 	msg[n++] = '}';
@@ -1088,6 +1095,16 @@ static void start_runtime(void)
 	}
 }
 
+/* Start-up ran deep frames (the 8 KiB start-pipe read, PATH_MAX
+ * buffers) that the loop never needs again: give the stack pages below
+ * this frame back, keeping one page of headroom for the handlers. */
+static __attribute__((noinline)) void shed_stack(void)
+{
+	uintptr_t page = (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)4095;
+
+	(void)madvise((void *)(page - 4096 - 65536), 65536, MADV_DONTNEED);
+}
+
 static _Noreturn void monitor(void)
 {
 	const char *env;
@@ -1154,6 +1171,7 @@ static _Noreturn void monitor(void)
 	io_start();
 	start_timeout();
 	watch_container();
+	shed_stack();
 	while (!mon.container_exited && !mon.timed_out)
 		run_loop();
 	shut_down();
