@@ -526,6 +526,30 @@ static void test_k8s_records(void)
 	CHECK(same, "all with the chunk's one timestamp");
 	log_reset();
 
+	/* io.c reads up to four chunks at once: each 8192-byte slice is
+	 * recorded as if it had been read alone. */
+	{
+		static char big[20000];
+		ssize_t first = K8S_PREFIX_LEN + 8192 + 1;
+
+		unlink(logpath);
+		open_log("records.log");
+		memset(big, '=', sizeof(big));
+		big[sizeof(big) - 1] = '\n';
+		log_write(STREAM_STDOUT, big, sizeof(big));
+		n = slurp(logpath);
+		CHECK(n == 2 * first + K8S_PREFIX_LEN + 3616 &&
+			  memcmp(filebuf + K8S_TIMESTAMP_LEN, " stdout P ", 10) ==
+			      0 &&
+			  memcmp(filebuf + first + K8S_TIMESTAMP_LEN,
+				 " stdout P ", 10) == 0 &&
+			  memcmp(filebuf + 2 * first + K8S_TIMESTAMP_LEN,
+				 " stdout F ", 10) == 0,
+		      "a 20000-byte read is P 8192, P 8192, F 3616 (%zd bytes)",
+		      n);
+		log_reset();
+	}
+
 	/* 100-byte lines, a chunk as io.c hands them over. */
 	unlink(logpath);
 	open_log("records.log");
