@@ -1035,7 +1035,9 @@ static _Noreturn void shut_down(void)
 
 	/* Inherited fds (port reservations, Podman's pipes) go before the
 	 * exit is announced, so a restarted container can rebind; our own
-	 * fds, attach clients included, go with them. */
+	 * fds go with them.  Attach clients first, through sock.c, so that
+	 * it can report what slow clients lost. */
+	attach_close_all();
 	close_fds_except(mon.sync_fd);
 
 	write_exit_files(status);

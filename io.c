@@ -325,7 +325,9 @@ enum stdin_state io_stdin_state(void)
 
 static void close_stdin(void)
 {
-	if (in.state == STDIN_BUSY)
+	bool was_busy = in.state == STDIN_BUSY;
+
+	if (was_busy)
 		watch_del(&in.w);
 	/* In terminal mode the master stays open for output through its
 	 * dup; only our use of it for input ends. */
@@ -335,6 +337,10 @@ static void close_stdin(void)
 	in.state = STDIN_CLOSED;
 	in.rest = NULL;
 	in.rest_len = 0;
+	/* Clients paused behind the dropped rest: their input is now
+	 * discarded, and their hang-ups must still be seen. */
+	if (was_busy)
+		attach_input_resume();
 }
 
 /* Write as much as the fd takes now; keep a pointer to the rest. */
