@@ -131,7 +131,7 @@ probes_teardown() {
 
 # vmrss_kb PID: resident set size in kB.
 vmrss_kb() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+	vm_kb "$1" VmRSS
 }
 
 # ctl_send TEXT: TEXT (as is) to the ctl FIFO in one open; bounded, since
@@ -140,7 +140,7 @@ ctl_send() {
 	timeout 5 sh -c 'printf "%s" "$1" >"$2"' sh "$1" "$BUNDLE/ctl"
 }
 
-# inode_of PATH
+# log_inode PATH: its inode number, "none" while it does not exist.
 log_inode() {
 	stat -c %i "$1" 2>/dev/null || echo none
 }
