@@ -970,6 +970,9 @@ _Noreturn void conmon_exit(int status)
 {
 	if (mon.in_child || mon.phase == PHASE_LAUNCH)
 		_exit(status);
+	/* A monitor that dies (say, the runtime failed) leaves no socket
+	 * behind; after a normal shutdown it is already gone. */
+	attach_remove();
 	if (mon.exit_command_armed) {
 		int st;
 
