@@ -695,20 +695,23 @@ static void fifo_create(int dirfd, struct fifo *f, const char *name,
 			const char *what)
 {
 	/* A leftover from an earlier run or an exec session in the same
-	 * bundle is replaced; other errors surface at open. */
+	 * bundle is replaced; other errors surface at open, which never
+	 * follows a symlink swapped in meanwhile. */
 	if (mkfifoat(dirfd, name, 0660) < 0 && errno == EEXIST) {
 		if (unlinkat(dirfd, name, 0) < 0 ||
 		    mkfifoat(dirfd, name, 0660) < 0)
 			pexit("Failed to mkfifo at %s/%s", cfg.bundle, name);
 	}
-	f->w.fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	f->w.fd =
+	    openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (f->w.fd < 0)
 		pexit("Failed to open %s fifo read half", what);
 	f->w.fn = fifo_event;
 	/* Holding a writer means the reader never sees end of file when
 	 * clients close.  The winsz writer is conmon's own: non-blocking, so
 	 * a FIFO nobody drains (no pty yet, or never) cannot stall us. */
-	f->writer = openat(dirfd, name, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	f->writer =
+	    openat(dirfd, name, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (f->writer < 0)
 		pexit("Failed to open %s fifo write half", what);
 }
