@@ -436,41 +436,6 @@ static void test_notify_filter(void)
 
 static char tmp[64], bundle[128];
 
-/* What conmon says on stderr between capture_start() and capture_end(). */
-static int saved_stderr = -1, capture_fd = -1;
-static char said[65536];
-
-static void capture_start(void)
-{
-	fflush(stderr);
-	capture_fd = memfd_create("stderr", MFD_CLOEXEC);
-	saved_stderr = dup(2);
-	dup2(capture_fd, 2);
-}
-
-static const char *capture_end(void)
-{
-	ssize_t n;
-
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	n = pread(capture_fd, said, sizeof(said) - 1, 0);
-	close(capture_fd);
-	said[n > 0 ? n : 0] = '\0';
-	return said;
-}
-
-static int count_of(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	while ((hay = strstr(hay, needle))) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
 /* Dispatch until the loop has been idle for 10 ms: every event these
  * tests cause is queued before they call this. */
 static void settle(void)
@@ -642,8 +607,8 @@ static void test_console_errors(void)
 		console_mode = bad[i];
 		st = in_child(console_child, out, sizeof(out));
 		EXPECT(st == 1 &&
-			   count_of(out, "Failed to receive console file "
-					 "descriptor") == 1,
+			   unit_count_of(out, "Failed to receive console file "
+					      "descriptor") == 1,
 		       "%s: fatal with the spec's text", bad[i]);
 	}
 	console_mode = "good";
@@ -655,8 +620,8 @@ static void test_console_errors(void)
 	console_mode = "none";
 	st = in_child(console_child, out, sizeof(out));
 	EXPECT(st == 3, "no connection at all: no console, no error");
-	EXPECT(count_of(out, "conmon-term") == 0 &&
-		   count_of(out, "[conmon:") == 0,
+	EXPECT(unit_count_of(out, "conmon-term") == 0 &&
+		   unit_count_of(out, "[conmon:") == 0,
 	       "no connection: nothing said");
 }
 
@@ -686,20 +651,21 @@ static void test_fifos_and_console(void)
 	ctl_start();
 
 	/* Before the pty: a resize waits in winsz. */
-	capture_start();
+	unit_capture_start();
 	ctl_say("1 7 9\n");
-	s = capture_end();
-	EXPECT(count_of(s, "[conmon:w]") == 0, "a valid line: no warning");
+	s = unit_capture_end();
+	EXPECT(unit_count_of(s, "[conmon:w]") == 0, "a valid line: no warning");
 
 	/* Nobody drains winsz before the pty: when it is full, conmon's
 	 * writer drops the resize instead of blocking. */
 	for (i = 0; i < 20000; i++)
 		memcpy(flood + 6 * i, "1 1 1\n", 6);
-	capture_start();
+	unit_capture_start();
 	fifo_write(at("b/ctl"), flood, sizeof(flood));
-	s = capture_end();
-	EXPECT(count_of(s, "Failed to write to window resizing fd. A resize "
-			   "event may have been dropped") >= 1,
+	s = unit_capture_end();
+	EXPECT(unit_count_of(s,
+			     "Failed to write to window resizing fd. A resize "
+			     "event may have been dropped") >= 1,
 	       "a full winsz drops resizes with the spec's warning");
 
 	unit_name = "console socket";
@@ -769,22 +735,22 @@ static void test_fifos_and_console(void)
 			/* Identical warnings in a burst are collapsed by
 			 * diag(), so only the effect is checked per row. */
 			snprintf(line, sizeof(line), "%s\n", rejected[k]);
-			capture_start();
+			unit_capture_start();
 			ctl_say(line);
-			capture_end();
+			unit_capture_end();
 			EXPECT_SIZE(2, 2, "\"%s\" leaves the size alone",
 				    rejected[k]);
 		}
 	}
-	capture_start();
+	unit_capture_start();
 	ctl_say("999 2 2\n");
 	ctl_say("1 1001 5\n");
 	ctl_say("one\n");
-	s = capture_end();
-	EXPECT(count_of(s, "Invalid control message type: 999\n") == 1 &&
-		   count_of(s, "Invalid window size: 1001x5 (must be "
-			       "between 0 and 1000)\n") == 1 &&
-		   count_of(s, "Invalid control message format\n") == 1,
+	s = unit_capture_end();
+	EXPECT(unit_count_of(s, "Invalid control message type: 999\n") == 1 &&
+		   unit_count_of(s, "Invalid window size: 1001x5 (must be "
+				    "between 0 and 1000)\n") == 1 &&
+		   unit_count_of(s, "Invalid control message format\n") == 1,
 	       "the warnings are the spec's texts");
 
 	/* The upstream test: 65 000 '#' after "1 2 2 " never resize. */
@@ -792,22 +758,22 @@ static void test_fifos_and_console(void)
 	memset(longline + 6, '#', 65000);
 	memcpy(longline + 65006, "\n1 3 4\n", 7);
 	ctl_say("1 5 5\n");
-	capture_start();
+	unit_capture_start();
 	fifo_write(at("b/ctl"), longline, 65006 + 1);
-	s = capture_end();
+	s = unit_capture_end();
 	EXPECT_SIZE(5, 5, "a 65 KiB line starting with 1 2 2 does nothing");
-	EXPECT(count_of(s, "Could not find newline in entire buffer") == 1,
+	EXPECT(unit_count_of(s, "Could not find newline in entire buffer") == 1,
 	       "and is reported once");
 	fifo_write(at("b/ctl"), longline, 65006 + 7);
 	EXPECT_SIZE(3, 4, "the line after a long one runs");
 
 	/* Several lines in one write each run; an invalid one in between
 	 * does not stop the next. */
-	capture_start();
+	unit_capture_start();
 	ctl_say("1 11 12\n1 0x10 20\n1 13 14\n");
-	s = capture_end();
+	s = unit_capture_end();
 	EXPECT_SIZE(13, 14, "three lines in one write: the last one wins");
-	EXPECT(count_of(s, "Invalid control message format") == 1,
+	EXPECT(unit_count_of(s, "Invalid control message format") == 1,
 	       "the invalid middle line is reported");
 
 	/* A line in pieces, as a slow writer sends it. */
@@ -825,21 +791,22 @@ static void test_fifos_and_console(void)
 		close(fd);
 	}
 
-	capture_start();
+	unit_capture_start();
 	ctl_say("2 0 0\n");
-	s = capture_end();
-	EXPECT(count_of(s, "[conmon:w]") == 0, "2 0 0 (reopen) is accepted");
+	s = unit_capture_end();
+	EXPECT(unit_count_of(s, "[conmon:w]") == 0,
+	       "2 0 0 (reopen) is accepted");
 
 	/* winsz is honoured from any writer. */
 	unit_name = "winsz";
 	fifo_write(at("b/winsz"), "30 40\n", 6);
 	EXPECT_SIZE(30, 40, "a line written to winsz resizes");
-	capture_start();
+	unit_capture_start();
 	fifo_write(at("b/winsz"), "30\n1001 1\n", 10);
-	s = capture_end();
+	s = unit_capture_end();
 	EXPECT_SIZE(30, 40, "invalid winsz lines do nothing");
-	EXPECT(count_of(s, "Failed to parse window size") == 1 &&
-		   count_of(s, "Invalid window size: 1001x1") == 1,
+	EXPECT(unit_count_of(s, "Failed to parse window size") == 1 &&
+		   unit_count_of(s, "Invalid window size: 1001x1") == 1,
 	       "and say why");
 }
 
@@ -879,12 +846,12 @@ static void test_attach(void)
 	attach_start();
 
 	/* One more client than there are slots. */
-	capture_start();
+	unit_capture_start();
 	for (i = 0; i < NCLIENT; i++) {
 		client[i] = unix_connect(SOCK_SEQPACKET, at("b/attach"));
 		settle();
 	}
-	s = capture_end();
+	s = unit_capture_end();
 	for (ok = 1, i = 0; i < NCLIENT - 1; i++)
 		ok &= client[i] >= 0 &&
 		      client_recv(client[i], buf, 1, NULL) < 0 &&
@@ -892,7 +859,7 @@ static void test_attach(void)
 	EXPECT(ok, "32 clients are served");
 	EXPECT(client_recv(client[NCLIENT - 1], buf, 1, NULL) == 0,
 	       "the 33rd is closed at once");
-	EXPECT(count_of(s, "All 32 attach slots are in use") == 1,
+	EXPECT(unit_count_of(s, "All 32 attach slots are in use") == 1,
 	       "and that is said");
 
 	/* Every client gets every packet, whole. */
@@ -916,19 +883,19 @@ static void test_attach(void)
 	/* Client 0 never reads, client 1 does: 2000 full packets (16 MB)
 	 * cannot all wait in client 0's queue; it loses some, client 1
 	 * gets them all, and broadcasting never blocks. */
-	capture_start();
+	unit_capture_start();
 	for (got1 = 0, i = 0; i < 2000; i++) {
 		attach_broadcast(pkt, sizeof(pkt));
 		while (client_recv(client[1], buf, sizeof(buf), NULL) == 8193)
 			got1++;
 	}
-	s = capture_end();
+	s = unit_capture_end();
 	for (got0 = 0; client_recv(client[0], buf, sizeof(buf), NULL) > 0;)
 		got0++;
 	EXPECT(got1 == 2000, "the reading client got all 2000 (%d)", got1);
 	EXPECT(got0 > 0 && got0 < 2000,
 	       "the stalled client lost packets, kept whole ones (%d)", got0);
-	EXPECT(count_of(s, "is not reading") >= 1, "its loss is reported");
+	EXPECT(unit_count_of(s, "is not reading") >= 1, "its loss is reported");
 
 	/* Half-close: client 1 stops sending, still receives output, and
 	 * conmon shuts its own read side (the client's sends now fail). */
@@ -944,15 +911,16 @@ static void test_attach(void)
 	/* Client 0 stops reading for good: sending fails, conmon warns and
 	 * stops sending to it. */
 	shutdown(client[0], SHUT_RD);
-	capture_start();
+	unit_capture_start();
 	attach_broadcast("\2gone", 5);
-	s = capture_end();
-	EXPECT(count_of(s, "Failed to write to remote console socket") == 1,
+	s = unit_capture_end();
+	EXPECT(unit_count_of(s, "Failed to write to remote console socket") ==
+		   1,
 	       "a failed send is reported");
-	capture_start();
+	unit_capture_start();
 	attach_broadcast("\2gone", 5);
-	s = capture_end();
-	EXPECT(count_of(s, "[conmon:w]") == 0, "and not tried again");
+	s = unit_capture_end();
+	EXPECT(unit_count_of(s, "[conmon:w]") == 0, "and not tried again");
 	EXPECT(client_recv(client[1], buf, sizeof(buf), NULL) == 5 &&
 		   client_recv(client[1], buf, sizeof(buf), NULL) == 5,
 	       "the other client still got both packets");
@@ -1083,12 +1051,14 @@ static void test_attach_errors(void)
 
 	unit_name = "attach errors";
 	st = in_child(attach_missing_bundle, out, sizeof(out));
-	EXPECT(st == 1 && count_of(out, "failed to open socket path parent "
-					"dir /nonexistent/bundle") == 1,
+	EXPECT(st == 1 &&
+		   unit_count_of(out, "failed to open socket path parent "
+				      "dir /nonexistent/bundle") == 1,
 	       "a missing bundle: the spec's fatal text");
 	st = in_child(attach_missing_socket_dir, out, sizeof(out));
-	EXPECT(st == 1 && count_of(out, "Failed to create symlink for notify "
-					"socket") == 1,
+	EXPECT(st == 1 &&
+		   unit_count_of(out, "Failed to create symlink for notify "
+				      "socket") == 1,
 	       "a missing socket dir: the spec's (misleading) fatal text");
 }
 
@@ -1132,11 +1102,12 @@ static void test_notify(void)
 	/* The host socket goes away: warn, and keep relaying. */
 	close(host);
 	unlink(at("host.sock"));
-	capture_start();
+	unit_capture_start();
 	(void)!send(ctr, "WATCHDOG=1", 10, 0);
 	settle();
-	s = capture_end();
-	EXPECT(count_of(s, "Failed to write to socket host notify socket") == 1,
+	s = unit_capture_end();
+	EXPECT(unit_count_of(
+		   s, "Failed to write to socket host notify socket") == 1,
 	       "a failed relay is reported");
 	host = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	bind(host, (struct sockaddr *)&sa, sizeof(sa));

@@ -64,34 +64,6 @@ static char *pathf(char *out, const char *suffix)
 	return out;
 }
 
-static int saved_stderr = -1;
-static char errbuf[65536];
-
-static void capture_start(void)
-{
-	char path[PATH_MAX + 16];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static const char *capture_end(void)
-{
-	char path[PATH_MAX + 16];
-
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
-	slurp(path);
-	memcpy(errbuf, filebuf, sizeof(errbuf) - 1);
-	errbuf[sizeof(errbuf) - 1] = '\0';
-	return errbuf;
-}
-
 static int count_lines(const char *s)
 {
 	int n = 0;
@@ -160,7 +132,7 @@ static void test_diag(void)
 
 	unit_name = "diag";
 	reset_cfg();
-	capture_start();
+	unit_capture_start();
 	nwarn("hello %d", 42);
 	errno = ENOENT;
 	pwarn("cannot open %s", "x");
@@ -172,7 +144,7 @@ static void test_diag(void)
 	errno = EBADF;
 	nwarn("errno kept");
 	int kept = errno;
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK_STR(out,
 		  "[conmon:w]: hello 42\n"
 		  "[conmon:w]: cannot open x No such file or directory\n"
@@ -187,9 +159,9 @@ static void test_diag(void)
 	char big[6000];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	capture_start();
+	unit_capture_start();
 	nwarn("%s", big);
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK(count_lines(out) == 1 && strlen(out) < 4200 &&
 		  strncmp(out, "[conmon:w]: xxx", 15) == 0,
 	      "an over-long message is truncated to one line");
@@ -201,30 +173,30 @@ static void test_flood(void)
 
 	unit_name = "diag flood";
 	reset_cfg();
-	capture_start();
+	unit_capture_start();
 	for (int i = 0; i < 1000; i++)
 		nwarn("failed to flush buffer to log");
 	nwarn("something else");
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK_STR(out,
 		  "[conmon:w]: failed to flush buffer to log\n"
 		  "[conmon:w]: last message repeated 999 times\n"
 		  "[conmon:w]: something else\n",
 		  "1000 identical warnings give one line and a count");
 
-	capture_start();
+	unit_capture_start();
 	nwarn("a");
 	nwarn("b");
 	nwarn("a");
 	nwarn("b");
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK(count_lines(out) == 4, "alternating messages are all shown");
 
-	capture_start();
+	unit_capture_start();
 	nwarn("repeat");
 	nwarn("repeat");
 	nwarn("other");
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK_STR(out,
 		  "[conmon:w]: repeat\n"
 		  "[conmon:w]: last message repeated 1 times\n"
@@ -238,14 +210,14 @@ static int run_child(void (*fn)(void), const char **out)
 	pid_t pid;
 
 	fflush(stdout);
-	capture_start();
+	unit_capture_start();
 	pid = fork();
 	if (pid == 0) {
 		fn();
 		_exit(99);
 	}
 	waitpid(pid, &status, 0);
-	*out = capture_end();
+	*out = unit_capture_end();
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
@@ -539,8 +511,8 @@ static void test_k8s_records(void)
 		log_write(STREAM_STDOUT, big, sizeof(big));
 		n = slurp(logpath);
 		CHECK(n == 2 * first + K8S_PREFIX_LEN + 3616 &&
-			  memcmp(filebuf + K8S_TIMESTAMP_LEN, " stdout P ", 10) ==
-			      0 &&
+			  memcmp(filebuf + K8S_TIMESTAMP_LEN, " stdout P ",
+				 10) == 0 &&
 			  memcmp(filebuf + first + K8S_TIMESTAMP_LEN,
 				 " stdout P ", 10) == 0 &&
 			  memcmp(filebuf + 2 * first + K8S_TIMESTAMP_LEN,
@@ -612,7 +584,7 @@ static void test_k8s_open(void)
 	      "initial size counts toward --log-size-max");
 	log_reset();
 
-	capture_start();
+	unit_capture_start();
 	cfg.k8s_log_path = "/nonexistent-dir/x.log";
 	int pid = fork(), status;
 	if (pid == 0) {
@@ -620,7 +592,7 @@ static void test_k8s_open(void)
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
 		  strstr(out, "[conmon:e]: Failed to open log file "
 			      "/nonexistent-dir/x.log No such file"),
@@ -789,9 +761,9 @@ static void test_rotation(void)
 	/* Rotation never follows a log that was replaced. */
 	rename(logpath, pathf(path, ".moved"));
 	spit(logpath, "someone else's\n");
-	capture_start();
+	unit_capture_start();
 	log_reopen();
-	out = capture_end();
+	out = unit_capture_end();
 	slurp(logpath);
 	CHECK(strstr(out, "File descriptor security validation failed") &&
 		  strcmp(filebuf, "someone else's\n") == 0,
@@ -799,9 +771,9 @@ static void test_rotation(void)
 	      out);
 	/* A deleted log is recreated by a reopen request. */
 	unlink(logpath);
-	capture_start();
+	unit_capture_start();
 	log_reopen();
-	capture_end();
+	unit_capture_end();
 	log_write(STREAM_STDOUT, "back\n", 5);
 	CHECK(records_are(logpath, "stdout F back\n", false),
 	      "deleted log recreated on reopen");
@@ -818,9 +790,9 @@ static void test_rotation(void)
 	cfg.k8s_log_path = logpath;
 	log_k8s_open();
 	log_write(STREAM_STDOUT, "one\n", 4);
-	capture_start();
+	unit_capture_start();
 	log_write(STREAM_STDOUT, "two\n", 4);
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK(strstr(out, "[conmon:w]: Cannot rotate: invalid log path: Log "
 			  "path is a symbolic link"),
 	      "symlink refused: %.*s", (int)strcspn(out, "\n"), out);
@@ -854,9 +826,9 @@ static void test_allowlist_swap(const char *allowed, const char *other,
 	log_write(STREAM_STDOUT, "in\n", 3);
 	rename(sub, moved);
 	symlink(other, sub);
-	capture_start();
+	unit_capture_start();
 	log_reopen();
-	out = capture_end();
+	out = unit_capture_end();
 	log_write(STREAM_STDOUT, "still\n", 6);
 	snprintf(outside, sizeof(outside), "%s/swap.log", other);
 	CHECK(access(outside, F_OK) < 0,
@@ -896,9 +868,9 @@ static void test_allowlist(void)
 
 	snprintf(logpath, sizeof(logpath), "%s/../allowed/ok.log", other);
 	cfg.k8s_log_path = logpath;
-	capture_start();
+	unit_capture_start();
 	log_k8s_open();
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK(access(logpath, F_OK) == 0 && !*out,
 	      "a path inside the allowlist is accepted");
 	log_reset();
@@ -970,12 +942,12 @@ static void test_reopen(void)
 	log_reopen(); /* without k8s-file: nothing to do */
 	CHECK(1, "reopen without k8s-file is a no-op");
 
-	capture_start();
+	unit_capture_start();
 	open_log("reopen.log");
 	log_sync();
 	cfg.no_sync_log = true;
 	log_sync();
-	CHECK(!*capture_end(), "log_sync is quiet on success");
+	CHECK(!*unit_capture_end(), "log_sync is quiet on success");
 	log_reset();
 }
 
@@ -997,11 +969,11 @@ static void test_write_errors(void)
 	lim = old;
 	lim.rlim_cur = 120; /* room for 2 records of 50 and part of one */
 	setrlimit(RLIMIT_FSIZE, &lim);
-	capture_start();
+	unit_capture_start();
 	log_write(STREAM_STDOUT, "aaaa\nbbbb\ncccc\ndddd\n", 20);
 	for (int i = 0; i < 100; i++)
 		log_write(STREAM_STDOUT, "xxxx\n", 5);
-	out = capture_end();
+	out = unit_capture_end();
 	CHECK(strstr(out, "[conmon:w]: failed to flush buffer to log File "
 			  "too large") &&
 		  count_lines(out) == 1,
@@ -1024,9 +996,9 @@ static void test_write_errors(void)
 	lim.rlim_cur = 60;
 	signal(SIGXFSZ, SIG_IGN);
 	setrlimit(RLIMIT_FSIZE, &lim);
-	capture_start();
+	unit_capture_start();
 	log_write(STREAM_STDOUT, "aaaa\nbbbb\n", 10);
-	capture_end();
+	unit_capture_end();
 	setrlimit(RLIMIT_FSIZE, &old);
 	signal(SIGXFSZ, SIG_DFL);
 	log_write(STREAM_STDOUT, "cccc\ndddd\n", 10);
@@ -1526,10 +1498,10 @@ static void test_journald_socket(void)
 			qlen = 512;
 		fclose(q);
 	}
-	capture_start();
+	unit_capture_start();
 	for (int i = 0; i < qlen + 3; i++, sent++)
 		log_write(STREAM_STDOUT, "flood\n", 6);
-	const char *out = capture_end();
+	const char *out = unit_capture_end();
 	int got = jdrain();
 	CHECK(got > 0 && got <= sent, "flood: %d of %d delivered", got, sent);
 	CHECK(got == sent || strstr(out, "sd_journal_sendv: Resource "
@@ -1538,12 +1510,12 @@ static void test_journald_socket(void)
 
 	/* No journald: silent. */
 	close(jsock);
-	capture_start();
+	unit_capture_start();
 	log_write(STREAM_STDOUT, "nobody listens\n", 15); /* ECONNREFUSED */
 	unlink(jpath);
 	log_write(STREAM_STDOUT, "nobody there\n", 13); /* ENOENT */
 	log_write(STREAM_STDOUT, "again\n", 6);
-	CHECK(!*capture_end(), "no journald: entries dropped silently");
+	CHECK(!*unit_capture_end(), "no journald: entries dropped silently");
 	log_reset();
 }
 

@@ -64,48 +64,6 @@ static int run_once(int ms)
 }
 
 /* ------------------------------------------------------------------ */
-/* Capturing conmon's diagnostics, which go to fd 2. */
-
-static int saved_stderr = -1, capture_fd = -1;
-static char captured[16384];
-
-static void capture_start(void)
-{
-	capture_fd = memfd_create("stderr", MFD_CLOEXEC);
-	saved_stderr = dup(2);
-	dup2(capture_fd, 2);
-}
-
-static const char *capture_end(void)
-{
-	ssize_t n;
-
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	n = pread(capture_fd, captured, sizeof(captured) - 1, 0);
-	captured[n > 0 ? n : 0] = '\0';
-	close(capture_fd);
-	/* Echoed as TAP comments, so a failure shows what was said. */
-	for (const char *p = captured; *p;) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-
-		printf("#   said: %.*s\n", len, p);
-		p += len + (nl != NULL);
-	}
-	return captured;
-}
-
-static int count_of(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
-/* ------------------------------------------------------------------ */
 /* Files. */
 
 static char scratch[64];
@@ -223,25 +181,26 @@ static void test_parse(void)
 		   strcmp(dir, "/sys/fs/cgroup/memory/a:b") == 0,
 	       "a ':' inside the path is part of the path (%s)", dir);
 
-	capture_start();
+	unit_capture_start();
 	EXPECT(parse("9:name=systemd:/\ngarbage\n4:memory:/a\n", false, dir,
 		     sizeof(dir)) == -1,
 	       "a line without ':' gives up");
-	said = capture_end();
-	EXPECT(count_of(said, "Error parsing cgroup, ':' not found: garbage") ==
-		   1,
+	said = unit_capture_end();
+	EXPECT(unit_count_of(
+		   said, "Error parsing cgroup, ':' not found: garbage") == 1,
 	       "... with the spec's warning");
-	capture_start();
+	unit_capture_start();
 	EXPECT(parse("1:cpu\n4:memory:/a\n", false, dir, sizeof(dir)) == -1,
 	       "a line with one ':' gives up");
-	said = capture_end();
-	EXPECT(count_of(said, "Error parsing cgroup, second ':' not found: "
-			      "1:cpu") == 1,
+	said = unit_capture_end();
+	EXPECT(unit_count_of(said,
+			     "Error parsing cgroup, second ':' not found: "
+			     "1:cpu") == 1,
 	       "... with the spec's warning");
-	capture_start();
+	unit_capture_start();
 	EXPECT(parse("\n0::/a\n", true, dir, sizeof(dir)) == -1,
 	       "an empty line is malformed too");
-	capture_end();
+	unit_capture_end();
 	EXPECT(parse("0::/found\nbroken after\n", true, dir, sizeof(dir)) == 1,
 	       "lines after the match are not read");
 
@@ -269,10 +228,10 @@ static void test_parse(void)
 	EXPECT(parse(big, true, dir, sizeof(dir)) == 1 &&
 		   strcmp(dir, "/sys/fs/cgroup/after-long") == 0,
 	       "... and the next line is read normally (%s)", dir);
-	capture_start();
+	unit_capture_start();
 	EXPECT(parse("4:memory:/a/b\n", false, dir, 20) == -1,
 	       "a directory longer than the buffer is refused");
-	capture_end();
+	unit_capture_end();
 }
 
 /* ------------------------------------------------------------------ */
@@ -361,20 +320,20 @@ static void test_v2(void)
 		   no_oom_files(),
 	       "oom_group_kill is not counted");
 
-	capture_start();
+	unit_capture_start();
 	EXPECT(modify("oom abc\noom_kill -1\noom_kill 4x\noom_kill \n"
 		      "oom_kill 99999999999999999999999\n"
 		      "oom_killer 9\noomx 9\n oom 9\ngarbage\n\n"),
 	       "malformed lines: event");
-	said = capture_end();
+	said = unit_capture_end();
 	EXPECT(no_oom_files(), "malformed lines: no oom file");
-	EXPECT(count_of(said, "Failed to parse: abc") == 1 &&
-		   count_of(said, "Failed to parse: -1") == 1 &&
-		   count_of(said, "Failed to parse: 4x") == 1 &&
-		   count_of(said, "Failed to parse: 999") == 1,
+	EXPECT(unit_count_of(said, "Failed to parse: abc") == 1 &&
+		   unit_count_of(said, "Failed to parse: -1") == 1 &&
+		   unit_count_of(said, "Failed to parse: 4x") == 1 &&
+		   unit_count_of(said, "Failed to parse: 999") == 1,
 	       "malformed values: the spec's warning for each");
-	EXPECT(count_of(said, "Failed to parse: 9\n") == 0 &&
-		   count_of(said, "garbage") == 0,
+	EXPECT(unit_count_of(said, "Failed to parse: 9\n") == 0 &&
+		   unit_count_of(said, "garbage") == 0,
 	       "other keys are not parsed at all");
 	{
 		char line[400];
@@ -383,10 +342,10 @@ static void test_v2(void)
 		memset(line + n, '7', 300);
 		snprintf(line + n + 300, sizeof(line) - n - 300,
 			 "\noom 5\noom_kill 4\n");
-		capture_start();
+		unit_capture_start();
 		EXPECT(modify(line) && no_oom_files(),
 		       "an overlong line is ignored, not read as a count");
-		capture_end();
+		unit_capture_end();
 	}
 	EXPECT(modify("oom 5\noom_kill 6\n") && oom_files(),
 	       "after malformed lines the watch still works");
@@ -395,11 +354,11 @@ static void test_v2(void)
 	clear_oom_files();
 	snprintf(missing, sizeof(missing), "%s/missing", scratch);
 	cfg.persist_dir = missing;
-	capture_start();
+	unit_capture_start();
 	EXPECT(modify("oom 5\noom_kill 7\n"), "the loop wakes");
-	said = capture_end();
+	said = unit_capture_end();
 	EXPECT(exists(path_in(bundle, "oom")) &&
-		   count_of(said, "Failed to write oom file to the ") == 1,
+		   unit_count_of(said, "Failed to write oom file to the ") == 1,
 	       "persist dir missing: bundle file written, failure warned");
 	mkdir(cfg.persist_dir, 0755);
 	EXPECT(modify("oom 5\noom_kill 7\n") &&
@@ -413,10 +372,10 @@ static void test_v2(void)
 	clear_oom_files();
 	cfg.persist_dir = NULL;
 	cfg.bundle = NULL;
-	capture_start();
+	unit_capture_start();
 	EXPECT(modify("oom 5\noom_kill 8\n"), "the loop wakes");
-	said = capture_end();
-	EXPECT(no_oom_files() && count_of(said, "[conmon:w]") == 0,
+	said = unit_capture_end();
+	EXPECT(no_oom_files() && unit_count_of(said, "[conmon:w]") == 0,
 	       "no --persist-dir, no bundle: no file and no warning");
 	cfg.persist_dir = persist;
 	cfg.bundle = bundle;
@@ -430,21 +389,22 @@ static void test_v2(void)
 
 	/* The file vanishes (the cgroup is removed). */
 	log_level = LVL_DEBUG;
-	capture_start();
+	unit_capture_start();
 	unlink(events);
 	EXPECT(run_once(2000) > 0, "removal of memory.events wakes the loop");
-	said = capture_end();
-	EXPECT(count_of(said, "Cgroup appears to have been removed, stopping "
-			      "OOM monitoring") == 1,
+	said = unit_capture_end();
+	EXPECT(unit_count_of(said,
+			     "Cgroup appears to have been removed, stopping "
+			     "OOM monitoring") == 1,
 	       "removal: the spec's debug message");
 	write_text(events, "oom 9\noom_kill 9\n");
 	EXPECT(run_once(100) == 0, "removal: the watch has stopped");
 	unlink(events);
-	capture_start();
+	unit_capture_start();
 	oom_final_check();
-	said = capture_end();
-	EXPECT(no_oom_files() && count_of(said, "[conmon:w]") == 0 &&
-		   count_of(said, "[conmon:e]") == 0,
+	said = unit_capture_end();
+	EXPECT(no_oom_files() && unit_count_of(said, "[conmon:w]") == 0 &&
+		   unit_count_of(said, "[conmon:e]") == 0,
 	       "cgroup gone before the final check: no file, no warning");
 	log_level = LVL_WARN;
 
@@ -490,17 +450,17 @@ static void test_v2(void)
 
 	/* No memory controller: memory.events does not exist. */
 	log_level = LVL_WARN;
-	capture_start();
+	unit_capture_start();
 	start_with(NULL);
-	said = capture_end();
-	EXPECT(count_of(said, "OOM detection is unavailable") == 1,
+	said = unit_capture_end();
+	EXPECT(unit_count_of(said, "OOM detection is unavailable") == 1,
 	       "no memory.events: says once that OOM detection is "
 	       "unavailable");
 	write_text(events, "oom 1\noom_kill 1\n");
 	EXPECT(run_once(100) == 0, "no memory.events: nothing is watched");
-	capture_start();
+	unit_capture_start();
 	oom_final_check();
-	said = capture_end();
+	said = unit_capture_end();
 	EXPECT(no_oom_files() && said[0] == '\0',
 	       "no memory.events: the final check is silent and finds nothing");
 	unlink(events);
@@ -603,11 +563,12 @@ static void test_v1(void)
 
 	/* A "container" in conmon's own memory cgroup: any OOM there could
 	 * be a neighbour's, so it is not watched, and conmon says so. */
-	capture_start();
+	unit_capture_start();
 	oom_start(getpid());
-	said = capture_end();
-	EXPECT(count_of(said, "OOM detection is unavailable: the container "
-			      "shares conmon's own memory cgroup") == 1,
+	said = unit_capture_end();
+	EXPECT(unit_count_of(said,
+			     "OOM detection is unavailable: the container "
+			     "shares conmon's own memory cgroup") == 1,
 	       "conmon's own cgroup: says once that OOM detection is "
 	       "unavailable");
 	EXPECT(run_once(100) == 0, "conmon's own cgroup: nothing is watched");
@@ -639,14 +600,14 @@ static void test_v1(void)
 	pid = watched_child(dir, 'x');
 	waitpid(pid, &status, 0);
 	log_level = LVL_DEBUG;
-	capture_start();
+	unit_capture_start();
 	EXPECT(rmdir(dir) == 0, "the scratch cgroup is removed");
 	EXPECT(run_once(5000) > 0, "the removal wakes the loop");
-	said = capture_end();
+	said = unit_capture_end();
 	log_level = LVL_WARN;
-	EXPECT(no_oom_files() && count_of(said, "OOM event received") == 0,
+	EXPECT(no_oom_files() && unit_count_of(said, "OOM event received") == 0,
 	       "removal alone: no oom file");
-	EXPECT(count_of(said, "Memory cgroup removal event received") == 1,
+	EXPECT(unit_count_of(said, "Memory cgroup removal event received") == 1,
 	       "removal: the spec's debug message");
 	EXPECT(run_once(100) == 0, "removal: the watch has stopped");
 	rmdir(dir);
