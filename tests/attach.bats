@@ -279,13 +279,7 @@ wait_pane_line() {
 	bundle_sh cat
 	conmon_create -i --leave-stdin-open
 	container_start
-	# One client first, so the paths of input and output have run once.
-	probe_start warm "$BUNDLE/attach"
-	probe_input warm 'warm\n'
-	wait_probe_has warm warm
-	probe_end_input warm
-	kill "${PROBE_PID[warm]}"
-	probe_wait warm
+	probe_warm_up
 	local rss0 rss32 rss32b data0 data32
 	rss0=$(vmrss_kb "$MONITOR_PID")
 	data0=$(vm_kb "$MONITOR_PID" VmData)

@@ -512,14 +512,7 @@ crowd() {
 	bundle_sh cat
 	conmon_create -i --leave-stdin-open
 	container_start
-	# One client first, so that the paths of input and output have run
-	# once: the memory measured is what the crowds cost.
-	probe_start warm "$BUNDLE/attach"
-	probe_input warm 'warm\n'
-	wait_probe_has warm warm
-	probe_end_input warm
-	kill "${PROBE_PID[warm]}"
-	probe_wait warm
+	probe_warm_up
 	local first
 	crowd 1
 	first=$CROWD_RSS

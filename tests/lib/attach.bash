@@ -117,6 +117,18 @@ wait_probe_has() {
 	}
 }
 
+# probe_warm_up: one client sends a line and leaves, so that the paths of
+# attach input and output have run once before memory is measured: what
+# is measured next is what the clients cost, not a first touch.
+probe_warm_up() {
+	probe_start warm "$BUNDLE/attach"
+	probe_input warm 'warm\n'
+	wait_probe_has warm warm
+	probe_end_input warm
+	kill "${PROBE_PID[warm]}"
+	probe_wait warm
+}
+
 # probes_teardown: kill what a failed test left running.  Call from
 # teardown() before common_teardown.
 probes_teardown() {
