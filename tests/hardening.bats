@@ -797,7 +797,7 @@ open(my $o, ">", "$ARGV[0].tmp") or die; print $o "@fds"; close $o; rename("$ARG
 	wait "$STRACE_PID" || true
 	STRACE_PID= LAUNCHER_PID=
 	# One line per execve: the program it ran.
-	sed -n 's/^[0-9]* execve("\([^"]*\)".*/\1/p' "$T/trace" >"$T/programs"
+	sed -n 's/^[0-9]* *execve("\([^"]*\)".*/\1/p' "$T/trace" >"$T/programs"
 	assert_eq "$(cat "$T/programs")" "$(printf '%s\n' "$conmon" "$RUNTIME_PATH" /bin/true)" "programs conmon executed" || {
 		head -c 3000 "$T/trace" >&2
 		return 1
