@@ -137,6 +137,24 @@ runtime_words() {
 	sed -n '$ {s/^time="[^"]*" //;p}' <<<"$words"
 }
 
+# exec_refused WORDS: an exec the runtime refuses: conmon reports
+# {"data": -1} with the runtime's WORDS as the only sync message, exits,
+# and writes no exit file.
+exec_refused() {
+	podman_exec_args
+	exec_launch "${EXEC_ARGS[@]}" -e --exec-process-spec "$EXEC_SPEC"
+	sync_read
+	assert_eq "$(jq -r .data <<<"$SYNC_LINE")" -1 "data"
+	assert_contains "$(jq -r .message <<<"$SYNC_LINE")" "$1" "sync message"
+	wait_until "$WAIT" pid_gone "$EXEC_MONITOR_PID"
+	# Callers tell a failure by the missing exit file too.
+	no_sync_message
+	[ ! -e "$EXEC_EXIT_DIR/$CID" ] || {
+		echo "an exit file after a refused exec" >&2
+		return 1
+	}
+}
+
 # exec_sync ARGS...: conmon as CRI-O's exec-sync runs it (lib/exec-sync);
 # sets SYNC_STATUS, SYNC_MS and SYNC_TEXT (the sync pipe's bytes).
 exec_sync() {
@@ -300,17 +318,7 @@ inode_of() {
 	local words
 	words=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID")
 	[ -n "$words" ]
-
-	podman_exec_args
-	exec_launch "${EXEC_ARGS[@]}" -e --exec-process-spec "$EXEC_SPEC"
-	sync_read
-	assert_eq "$(jq -r .data <<<"$SYNC_LINE")" -1 "data"
-	assert_contains "$(jq -r .message <<<"$SYNC_LINE")" "$words" "sync message"
-	wait_until "$WAIT" pid_gone "$EXEC_MONITOR_PID"
-	# The failure is the only message; callers tell it by the missing
-	# exit file too.
-	no_sync_message
-	[ ! -e "$EXEC_EXIT_DIR/$CID" ]
+	exec_refused "$words"
 	[ ! -e "$EXEC_PERSIST_DIR/exit" ]
 }
 
@@ -446,14 +454,7 @@ inode_of() {
 	[ -n "$words" ]
 	# Upstream's suite looks for runc's "exec failed".
 	[ "$RUNTIME" != runc ] || assert_contains "$words" "exec failed"
-	podman_exec_args
-	exec_launch "${EXEC_ARGS[@]}" -e --exec-process-spec "$EXEC_SPEC"
-	sync_read
-	assert_eq "$(jq -r .data <<<"$SYNC_LINE")" -1 "data"
-	assert_contains "$(jq -r .message <<<"$SYNC_LINE")" "$words" "sync message"
-	wait_until "$WAIT" pid_gone "$EXEC_MONITOR_PID"
-	no_sync_message
-	[ ! -e "$EXEC_EXIT_DIR/$CID" ]
+	exec_refused "$words"
 	rt_status_is running
 }
 
