@@ -99,9 +99,12 @@ static void reset_cfg(void)
 	journal_socket_path = "/run/systemd/journal/socket";
 }
 
+/* A new k8s-file log at <tmpdir>/<name>, whatever an earlier case left
+ * there. */
 static void open_log(const char *name)
 {
 	snprintf(logpath, sizeof(logpath), "%s/%s", tmpdir, name);
+	unlink(logpath);
 	cfg.k8s_log_path = logpath;
 	log_k8s_open();
 }
@@ -445,7 +448,6 @@ static void test_k8s_records(void)
 	      filebuf);
 	log_reset();
 
-	unlink(logpath);
 	open_log("records.log");
 	log_write(STREAM_STDOUT, "a\nbb\nccc", 8);
 	CHECK(records_are(logpath, "stdout F a\nstdout F bb\nstdout P ccc\n",
@@ -472,7 +474,6 @@ static void test_k8s_records(void)
 	log_reset();
 
 	/* A full 8192-byte read without a newline. */
-	unlink(logpath);
 	open_log("records.log");
 	memset(buf, '#', sizeof(buf));
 	log_write(STREAM_STDOUT, buf, sizeof(buf));
@@ -485,7 +486,6 @@ static void test_k8s_records(void)
 	log_reset();
 
 	/* 8192 newlines: 8192 records, more than one writev batch. */
-	unlink(logpath);
 	open_log("records.log");
 	memset(buf, '\n', sizeof(buf));
 	log_write(STREAM_STDOUT, buf, sizeof(buf));
@@ -504,7 +504,6 @@ static void test_k8s_records(void)
 		static char big[20000];
 		ssize_t first = K8S_PREFIX_LEN + 8192 + 1;
 
-		unlink(logpath);
 		open_log("records.log");
 		memset(big, '=', sizeof(big));
 		big[sizeof(big) - 1] = '\n';
@@ -523,7 +522,6 @@ static void test_k8s_records(void)
 	}
 
 	/* 100-byte lines, a chunk as io.c hands them over. */
-	unlink(logpath);
 	open_log("records.log");
 	for (int i = 0; i < 81; i++) {
 		memset(buf + i * 100, 'a' + i % 26, 99);
@@ -540,8 +538,6 @@ static void test_k8s_flush(void)
 {
 	unit_name = "k8s-file EOF";
 	reset_cfg();
-	snprintf(logpath, sizeof(logpath), "%s/eof.log", tmpdir);
-	unlink(logpath);
 	open_log("eof.log");
 	log_write(STREAM_STDOUT, "done\n", 5);
 	log_write(STREAM_STDOUT, "tail", 4);
@@ -607,8 +603,6 @@ static void test_size_limit(void)
 
 	unit_name = "k8s-file --log-size-max";
 	reset_cfg();
-	snprintf(logpath, sizeof(logpath), "%s/size.log", tmpdir);
-	unlink(logpath);
 	cfg.log_size_max = 100;
 	open_log("size.log");
 	log_write(STREAM_STDOUT, "aaaa\n", 5); /* 50 */
@@ -655,7 +649,6 @@ static void test_size_limit(void)
 
 	/* The upstream test: with 10 bytes, every record replaces the last. */
 	cfg.log_size_max = 10;
-	unlink(logpath);
 	open_log("size.log");
 	for (int i = 1; i <= 12; i++) {
 		char line[32];
@@ -672,8 +665,6 @@ static void test_global_limit(void)
 {
 	unit_name = "k8s-file --log-global-size-max";
 	reset_cfg();
-	snprintf(logpath, sizeof(logpath), "%s/global.log", tmpdir);
-	unlink(logpath);
 	cfg.log_global_size_max = 120;
 	open_log("global.log");
 	log_write(STREAM_STDOUT, "aaaa\n", 5);		/* 50 */
@@ -687,7 +678,6 @@ static void test_global_limit(void)
 	log_reset();
 
 	/* Truncation does not reset the lifetime count. */
-	unlink(logpath);
 	cfg.log_size_max = 60;
 	cfg.log_global_size_max = 160;
 	open_log("global.log");
@@ -913,8 +903,6 @@ static void test_reopen(void)
 
 	unit_name = "k8s-file reopen";
 	reset_cfg();
-	snprintf(logpath, sizeof(logpath), "%s/reopen.log", tmpdir);
-	unlink(logpath);
 	open_log("reopen.log");
 	log_write(STREAM_STDOUT, "before\n", 7);
 	/* kubelet's rotation: rename, then ask for a reopen. */
@@ -961,8 +949,6 @@ static void test_write_errors(void)
 
 	unit_name = "k8s-file write errors";
 	reset_cfg();
-	snprintf(logpath, sizeof(logpath), "%s/full.log", tmpdir);
-	unlink(logpath);
 	open_log("full.log");
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
@@ -991,7 +977,6 @@ static void test_write_errors(void)
 
 	/* A size-limited log keeps counting right after a failure. */
 	cfg.log_size_max = 150;
-	unlink(logpath);
 	open_log("full.log");
 	lim.rlim_cur = 60;
 	signal(SIGXFSZ, SIG_IGN);
