@@ -50,12 +50,19 @@ HDRS := conmon.h
 BUILD := .build/$(notdir $(firstword $(CC)))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format
+.PHONY: FORCE all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format
 
 all: conmon
 
-conmon: $(OBJS)
+# Linked per compiler, then copied when it differs: after `make CC=clang`,
+# a plain `make` puts the musl binary back although ./conmon is newer.
+conmon: $(BUILD)/conmon FORCE
+	@cmp -s $< $@ || cp $< $@
+
+$(BUILD)/conmon: $(OBJS)
 	$(CC) $(CFLAGS_ALL) $(LINK_STATIC) $(LDFLAGS_ALL) -s -o $@ $(OBJS)
+
+FORCE:
 
 $(BUILD)/%.o: %.c $(HDRS) Makefile | $(BUILD)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
