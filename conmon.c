@@ -137,51 +137,31 @@ fail:
 size_t json_escape(char *dst, size_t cap, const char *src)
 {
 	static const char hex[] = "0123456789abcdef";
+	/* Characters with a short escape, and the letter of each. */
+	static const char shortened[] = "\\\"/\n\r\t\b\f";
+	static const char letter[] = "\\\"/nrtbf";
 	size_t n = 0;
 
 	if (cap == 0)
 		return 0;
 	for (; *src; src++) {
 		unsigned char c = *src;
+		const char *s = strchr(shortened, c);
 		char esc[7];
-		size_t k = 0;
+		size_t k;
 
-		switch (c) {
-		case '\\':
-		case '"':
-		case '/':
-			esc[k++] = '\\';
-			esc[k++] = c;
-			break;
-		case '\n':
-			esc[k++] = '\\';
-			esc[k++] = 'n';
-			break;
-		case '\r':
-			esc[k++] = '\\';
-			esc[k++] = 'r';
-			break;
-		case '\t':
-			esc[k++] = '\\';
-			esc[k++] = 't';
-			break;
-		case '\b':
-			esc[k++] = '\\';
-			esc[k++] = 'b';
-			break;
-		case '\f':
-			esc[k++] = '\\';
-			esc[k++] = 'f';
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				memcpy(esc, "\\u00", 4);
-				esc[4] = hex[c >> 4];
-				esc[5] = hex[c & 15];
-				k = 6;
-			} else {
-				esc[k++] = c;
-			}
+		if (s) {
+			esc[0] = '\\';
+			esc[1] = letter[s - shortened];
+			k = 2;
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			k = 6;
+		} else {
+			esc[0] = (char)c;
+			k = 1;
 		}
 		/* Never cut an escape sequence in half. */
 		if (n + k >= cap)
@@ -1105,7 +1085,8 @@ static void start_runtime(void)
  * this frame back, keeping one page of headroom for the handlers. */
 static __attribute__((noinline)) void shed_stack(void)
 {
-	uintptr_t page = (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)4095;
+	uintptr_t page =
+	    (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)4095;
 
 	(void)madvise((void *)(page - 4096 - 65536), 65536, MADV_DONTNEED);
 }
