@@ -23,9 +23,9 @@
 #define CONMON_VERSION "2.2.1"
 
 /* Sizes the spec fixes (stdio.md §7). */
-#define STDIO_BUF_SIZE 8192	/* one read of container output */
+#define STDIO_BUF_SIZE	  8192	/* one read of container output */
 #define ATTACH_INPUT_SIZE 32768 /* one attach client packet */
-#define CTL_LINE_MAX 200	/* ctl/winsz line incl. newline, exclusive */
+#define CTL_LINE_MAX	  200	/* ctl/winsz line incl. newline, exclusive */
 
 /* A stream's number is also its attach packet type byte (attach.md §4.1). */
 enum stream { STREAM_STDOUT = 2, STREAM_STDERR = 3 };
@@ -41,17 +41,17 @@ struct strlist {
 
 struct config {
 	bool api_version, exec, exec_attach, full_attach, leave_stdin_open,
-		no_container_partial_message, no_new_keyring, no_pivot,
-		no_sync_log, replace_listen_pid, open_stdin, sync, syslog,
-		systemd_cgroup, terminal, version, log_rotate;
+	    no_container_partial_message, no_new_keyring, no_pivot, no_sync_log,
+	    replace_listen_pid, open_stdin, sync, syslog, systemd_cgroup,
+	    terminal, version, log_rotate;
 	const char *bundle, *cid, *conmon_pidfile, *container_pidfile, *cuuid,
-		*exec_process_spec, *exit_command, *exit_dir, *log_level,
-		*log_tag, *name, *persist_dir, *restore, *runtime,
-		*sdnotify_socket, *socket_dir_path;
+	    *exec_process_spec, *exit_command, *exit_dir, *log_level, *log_tag,
+	    *name, *persist_dir, *restore, *runtime, *sdnotify_socket,
+	    *socket_dir_path;
 	int exit_delay, timeout, log_max_files;
 	int64_t log_size_max, log_global_size_max;
 	struct strlist exit_command_args, log_paths, log_labels, runtime_args,
-		runtime_opts, log_allowlist_dirs;
+	    runtime_opts, log_allowlist_dirs;
 
 	/* Derived from --log-path by validation (cli.md §4). */
 	const char *k8s_log_path; /* NULL: no k8s-file driver */
@@ -89,22 +89,22 @@ int log_level_parse(const char *name);
  * is enabled.  err != 0 appends " strerror(err)".  Identical warnings
  * repeated in a burst are rate-limited. */
 void diag(int level, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Fatal error: emit at LVL_ERROR, then conmon_exit(1). */
 _Noreturn void fatal(int err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Option-style fatal error with the "conmon: " prefix and exit(1), for
  * the few messages of cli.md §5 that carry it. */
 _Noreturn void fatal_plain(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
-#define nwarn(...) diag(LVL_WARN, 0, __VA_ARGS__)
-#define pwarn(...) diag(LVL_WARN, errno, __VA_ARGS__)
-#define ninfo(...) diag(LVL_INFO, 0, __VA_ARGS__)
+#define nwarn(...)  diag(LVL_WARN, 0, __VA_ARGS__)
+#define pwarn(...)  diag(LVL_WARN, errno, __VA_ARGS__)
+#define ninfo(...)  diag(LVL_INFO, 0, __VA_ARGS__)
 #define ndebug(...) diag(LVL_DEBUG, 0, __VA_ARGS__)
 #define ntrace(...) diag(LVL_TRACE, 0, __VA_ARGS__)
-#define nexit(...) fatal(0, __VA_ARGS__)
-#define pexit(...) fatal(errno, __VA_ARGS__)
+#define nexit(...)  fatal(0, __VA_ARGS__)
+#define pexit(...)  fatal(errno, __VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* Container output logs (log.c, logging.md §1-§7). */
@@ -126,8 +126,8 @@ void log_sync(void);
 /* log.c internals, exposed for unit tests and fuzzing only. */
 struct iovec;
 struct timespec;
-#define K8S_TIMESTAMP_LEN 35   /* YYYY-MM-DDTHH:MM:SS.NNNNNNNNN+HH:MM */
-#define K8S_PREFIX_LEN 45      /* timestamp, " stdout F " */
+#define K8S_TIMESTAMP_LEN   35	 /* YYYY-MM-DDTHH:MM:SS.NNNNNNNNN+HH:MM */
+#define K8S_PREFIX_LEN	    45	 /* timestamp, " stdout F " */
 #define JOURNAL_PENDING_MAX 8191 /* journald's per-stream partial line */
 /* Length of the next record at buf: through its '\n', else all of it
  * (*partial set). */
@@ -141,10 +141,10 @@ struct journal_entry {
 	const char *pending, *seg; /* MESSAGE is pending + seg */
 	size_t pending_len, seg_len;
 	int priority;
-	bool partial;		  /* CONTAINER_PARTIAL_MESSAGE=true */
-	const char *partial_id;	  /* a piece of a split line, else NULL */
-	const char *ordinal;	  /* its CONTAINER_PARTIAL_ORDINAL */
-	bool last;		  /* CONTAINER_PARTIAL_LAST=true */
+	bool partial;		/* CONTAINER_PARTIAL_MESSAGE=true */
+	const char *partial_id; /* a piece of a split line, else NULL */
+	const char *ordinal;	/* its CONTAINER_PARTIAL_ORDINAL */
+	bool last;		/* CONTAINER_PARTIAL_LAST=true */
 };
 /* The native-protocol datagram for e as iovecs (lens holds the binary
  * form's lengths); 0 if max_iov or max_lens is too small. */
@@ -198,11 +198,11 @@ void io_resize(int rows, int cols);
 
 /* Container stdin as attach clients see it (stdio.md §3). */
 enum stdin_state {
-	STDIN_NEVER,   /* no stdin and none will come: discard input */
-	STDIN_LATER,   /* terminal mode before the pty arrived: hold input */
-	STDIN_READY,   /* accepts a write */
-	STDIN_BUSY,    /* holding an unwritten remainder: hold input */
-	STDIN_CLOSED,  /* closed after a client stopped: discard input */
+	STDIN_NEVER,  /* no stdin and none will come: discard input */
+	STDIN_LATER,  /* terminal mode before the pty arrived: hold input */
+	STDIN_READY,  /* accepts a write */
+	STDIN_BUSY,   /* holding an unwritten remainder: hold input */
+	STDIN_CLOSED, /* closed after a client stopped: discard input */
 };
 enum stdin_state io_stdin_state(void);
 /* Write one client packet.  Only call in STDIN_READY.  If the fd takes
@@ -217,11 +217,11 @@ void io_stdin_client_done(void);
 /* Sockets and FIFOs (sock.c). */
 
 /* Terminal mode: the console socket (stdio.md §2). */
-void console_create(void);	/* before the runtime fork */
-const char *console_path(void); /* for --console-socket */
-void console_watch(void);	/* while the runtime runs: accept + recv */
+void console_create(void);	  /* before the runtime fork */
+const char *console_path(void);	  /* for --console-socket */
+void console_watch(void);	  /* while the runtime runs: accept + recv */
 void console_check_pending(void); /* runtime exited: take a queued connection */
-void console_remove(void);	/* unlink the path if still there */
+void console_remove(void);	  /* unlink the path if still there */
 
 /* The attach socket (attach.md) and ctl/winsz FIFOs (ctl.md). */
 void attach_create(void); /* symlink (unless --full-attach) + socket */
@@ -233,8 +233,8 @@ void winsz_start(void);	  /* begin reading winsz (pty received) */
 void attach_broadcast(const char *pkt, size_t len);
 /* Container stdin is writable again, or just appeared: read clients. */
 void attach_input_resume(void);
-void attach_close_all(void);	 /* shutdown step 7 */
-void attach_remove(void);	 /* shutdown step 11: unlink the socket */
+void attach_close_all(void);	  /* shutdown step 7 */
+void attach_remove(void);	  /* shutdown step 11: unlink the socket */
 void attach_remove_symlink(void); /* at exit */
 
 /* Parsers, exposed for unit tests and fuzzing: pure, no I/O.  line is
