@@ -137,6 +137,24 @@ runtime_words() {
 	sed -n '$ {s/^time="[^"]*" //;p}' <<<"$words"
 }
 
+# stopped_target: a container that has run and exited, as an exec target.
+stopped_target() {
+	bundle_sh 'exit 0'
+	run_container
+	wait_monitor_gone
+	rt_status_is stopped
+}
+
+# refusal_words: into WORDS, what the runtime itself says when asked to
+# run $EXEC_SPEC in the container, which it must refuse.
+refusal_words() {
+	WORDS=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID") || return 1
+	[ -n "$WORDS" ] || {
+		echo "the runtime refused without a word" >&2
+		return 1
+	}
+}
+
 # exec_refused WORDS: an exec the runtime refuses: conmon reports
 # {"data": -1} with the runtime's WORDS as the only sync message, exits,
 # and writes no exit file.
@@ -310,32 +328,23 @@ inode_of() {
 }
 
 @test "exec into a stopped container: {\"data\": -1} with the runtime's words, no exit file" {
-	bundle_sh 'exit 0'
-	run_container
-	wait_monitor_gone
-	rt_status_is stopped
+	stopped_target
 	exec_spec true
-	local words
-	words=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID")
-	[ -n "$words" ]
-	exec_refused "$words"
+	refusal_words
+	exec_refused "$WORDS"
 	[ ! -e "$EXEC_PERSIST_DIR/exit" ]
 }
 
 @test "exec into a stopped container, legacy: {\"exit_code\": -1} with the runtime's words" {
-	bundle_sh 'exit 0'
-	run_container
-	wait_monitor_gone
+	stopped_target
 	exec_spec true
-	local words
-	words=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID")
-	[ -n "$words" ]
+	refusal_words
 
 	legacy_exec_args
 	exec_launch "${EXEC_ARGS[@]}"
 	sync_read
 	assert_eq "$(jq -r .exit_code <<<"$SYNC_LINE")" -1 "exit_code"
-	assert_contains "$(jq -r .message <<<"$SYNC_LINE")" "$words" "sync message"
+	assert_contains "$(jq -r .message <<<"$SYNC_LINE")" "$WORDS" "sync message"
 	wait_until "$WAIT" pid_gone "$EXEC_MONITOR_PID"
 	no_sync_message
 	[ ! -e "$EXEC_EXIT_DIR/$CID" ]
@@ -449,12 +458,10 @@ inode_of() {
 @test "exec of a missing binary: {\"data\": -1} with the runtime's words" {
 	start_target
 	exec_spec /no/such/binary
-	local words
-	words=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID")
-	[ -n "$words" ]
+	refusal_words
 	# Upstream's suite looks for runc's "exec failed".
-	[ "$RUNTIME" != runc ] || assert_contains "$words" "exec failed"
-	exec_refused "$words"
+	[ "$RUNTIME" != runc ] || assert_contains "$WORDS" "exec failed"
+	exec_refused "$WORDS"
 	rt_status_is running
 }
 
@@ -598,19 +605,15 @@ inode_of() {
 }
 
 @test "exec-sync into a stopped container: {\"exit_code\": -1} with the runtime's words, status 1" {
-	bundle_sh 'exit 0'
-	run_container
-	wait_monitor_gone
+	stopped_target
 	exec_spec true
-	local words
-	words=$(runtime_words exec --pid-file "$T/probe.pid" --process "$EXEC_SPEC" --detach "$CID")
-	[ -n "$words" ]
+	refusal_words
 	# CRI-O pre-creates the pidfile empty: still a failure, not pid 0.
 	crio_exec_sync_args -T 5
 	exec_sync "${EXEC_ARGS[@]}"
 	assert_eq "$SYNC_STATUS" 1 "conmon's exit status"
 	assert_eq "$(jq -r .exit_code <<<"$SYNC_TEXT")" -1 exit_code
-	assert_contains "$(jq -r .message <<<"$SYNC_TEXT")" "$words" "sync message"
+	assert_contains "$(jq -r .message <<<"$SYNC_TEXT")" "$WORDS" "sync message"
 	# One JSON value and nothing else, as CRI-O decodes it.
 	assert_eq "$(printf "%s" "$SYNC_TEXT" | wc -l)" 1 "sync lines"
 }
