@@ -173,6 +173,24 @@ exec_refused() {
 	}
 }
 
+# attached_exec CODE [INPUT]: as Podman does, an attach client (sending
+# INPUT, then half-closing) connects before the second start byte releases
+# the exec session; the sync pipe gives the pid, then exit CODE, and the
+# client reads to the end (conmon closes it at exit) and exits 0.  Its
+# packets are in $T/client.2 and $T/client.3.
+attached_exec() {
+	local code=$1 client
+	shift
+	"$LIB_DIR/attach-client" "$EXEC_BUNDLE/attach" "$T/client" "$@" &
+	client=$!
+	wait_for_file "$T/client.ready"
+	printf '\0' >&"$START_FD"
+	sync_expect '^\{"data": [1-9][0-9]*\}$'
+	sync_expect "^\\{\"data\": $code\\}\$"
+	wait_until "$WAIT" pid_gone "$client"
+	wait "$client"
+}
+
 # exec_sync ARGS...: conmon as CRI-O's exec-sync runs it (lib/exec-sync);
 # sets SYNC_STATUS, SYNC_MS and SYNC_TEXT (the sync pipe's bytes).
 exec_sync() {
@@ -368,18 +386,9 @@ inode_of() {
 	child=$(children_named "$EXEC_MONITOR_PID")
 	assert_eq "$(readlink "/proc/$child/exe")" "$(readlink -f "$CONMON")" "the runtime child's program"
 
-	"$LIB_DIR/attach-client" "$EXEC_BUNDLE/attach" "$T/client" &
-	local client=$!
-	wait_for_file "$T/client.ready"
-	# Podman writes the second byte once it is attached.
-	printf '\0' >&"$START_FD"
-	sync_expect '^\{"data": [1-9][0-9]*\}$'
-	sync_expect '^\{"data": 4\}$'
+	attached_exec 4
 	exec_wait_exit
 	assert_eq "$EXEC_EXIT_CODE" 4
-	# conmon closes the client at exit: it reads EOF and ends.
-	wait_until "$WAIT" pid_gone "$client"
-	wait "$client"
 	# Every byte, each stream in its own packets, and nothing else (no
 	# diagnostic of the runtime child in the container's stderr).
 	assert_eq "$(cat "$T/client.2")" out "stdout packets"
@@ -396,14 +405,8 @@ inode_of() {
 	USE_ATTACH_PIPE=1
 	exec_launch "${EXEC_ARGS[@]}" -i -e --exec-attach --exec-process-spec "$EXEC_SPEC"
 	attach_read
-	"$LIB_DIR/attach-client" "$EXEC_BUNDLE/attach" "$T/client" $'line one\nline two\n' &
-	local client=$!
-	wait_for_file "$T/client.ready"
-	printf '\0' >&"$START_FD"
-	sync_expect '^\{"data": [1-9][0-9]*\}$'
 	# cat ends only if conmon closed the stdin pipe after the half-close.
-	sync_expect '^\{"data": 0\}$'
-	wait_until "$WAIT" pid_gone "$client"
+	attached_exec 0 $'line one\nline two\n'
 	assert_eq "$(cat "$T/client.2")" $'line one\nline two\nstdin ended' "stdout packets"
 }
 
@@ -416,13 +419,7 @@ inode_of() {
 	attach_read
 	assert_eq "$ATTACH_LINE" '{"data": 0}' "attach message"
 	# Input sent before the pty exists is held, then written to it.
-	"$LIB_DIR/attach-client" "$EXEC_BUNDLE/attach" "$T/client" $'abc\n' &
-	local client=$!
-	wait_for_file "$T/client.ready"
-	printf '\0' >&"$START_FD"
-	sync_expect '^\{"data": [1-9][0-9]*\}$'
-	sync_expect '^\{"data": 0\}$'
-	wait_until "$WAIT" pid_gone "$client"
+	attached_exec 0 $'abc\n'
 	# A terminal reports everything as stdout, with ONLCR's \r\n.
 	assert_contains "$(cat "$T/client.2")" $'got abc\r\n/dev/pts/' "stdout packets"
 	assert_eq "$(cat "$T/client.3" 2>/dev/null)" "" "stderr packets"
@@ -445,13 +442,7 @@ inode_of() {
 	attach_read
 	# Podman's order (clients.md §2.7): resize, connect, second byte.
 	echo '1 24 80' >"$EXEC_BUNDLE/ctl"
-	"$LIB_DIR/attach-client" "$EXEC_BUNDLE/attach" "$T/client" &
-	local client=$!
-	wait_for_file "$T/client.ready"
-	printf '\0' >&"$START_FD"
-	sync_expect '^\{"data": [1-9][0-9]*\}$'
-	sync_expect '^\{"data": 0\}$'
-	wait_until "$WAIT" pid_gone "$client"
+	attached_exec 0
 	assert_eq "$(cat "$T/client.2")" $'24 80\r' "stty size"
 }
 
