@@ -11,6 +11,7 @@
  * in one static arena.
  */
 #include "conmon.h"
+#include "testing.h"
 
 #include <errno.h>
 #include <limits.h>

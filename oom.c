@@ -29,6 +29,7 @@
  * whose v2 tree has no memory controller.
  */
 #include "conmon.h"
+#include "testing.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,6 +9,7 @@
 # sync-protocol.md, clients.md §2.4, §2.7, §3.3.
 
 load helpers
+load lib/attach
 
 setup() {
 	common_setup
@@ -22,6 +23,7 @@ setup() {
 	EXEC_SPEC=$EXEC_BUNDLE/exec-process-1
 	mkdir -p "$EXEC_EXIT_DIR" "$EXEC_PERSIST_DIR"
 	CTR_MONITOR_PID= EXEC_MONITOR_PID= LISTENER_PID=
+	attach_tools_build
 }
 
 teardown() {
@@ -32,6 +34,7 @@ teardown() {
 		fi
 	done
 	[ -z "$CTR_MONITOR_PID" ] || MONITOR_PID=$CTR_MONITOR_PID
+	probes_teardown
 	common_teardown
 }
 
@@ -640,6 +643,30 @@ inode_of() {
 		false
 	}
 	assert_eq "$(exec_log_stream stdout | wc -c)" 8192 "logged bytes"
+}
+
+@test "exec -T 1 whose output waits for a client that never reads: timed out on time, the process killed" {
+	start_target
+	exec_spec sh -c 'seq 1 3000000; exec sleep 5'
+	podman_exec_args none
+	USE_ATTACH_PIPE=1
+	exec_launch "${EXEC_ARGS[@]}" -e --exec-attach -T 1 --exec-process-spec "$EXEC_SPEC"
+	attach_read
+	probe_start stuck --no-read "$EXEC_BUNDLE/attach"
+	local t0 ms pid
+	t0=$(date +%s%N)
+	printf '\0' >&"$START_FD"
+	sync_expect '^\{"data": [1-9][0-9]*\}$'
+	pid=$(tr -d ' \n' <"$EXEC_PIDFILE")
+	sync_expect '^\{"data": -1, "message": "command timed out"\}$'
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# timed out after $ms ms" >&3
+	[ "$ms" -lt 2500 ] || { echo "took $ms ms" >&2; return 1; }
+	exec_wait_exit
+	assert_eq "$EXEC_EXIT_CODE" -1
+	wait_until "$WAIT" pid_gone "$pid"
+	# The stuck client is let go with the rest.
+	probe_wait stuck
 }
 
 @test "exec-sync --log-global-size-max: output over the cap is cut at the cap" {

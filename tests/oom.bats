@@ -9,6 +9,7 @@
 # CONMON_TEST_CGROUP_DIR hook, as this host's v2 tree has no controllers.
 
 load helpers
+load lib/attach
 
 # 8 MiB: far above what busybox sh needs, far below what the tests
 # allocate.
@@ -16,12 +17,10 @@ LIMIT=8388608
 
 setup() {
 	common_setup
-	SYSLOG_PID= SYSLOG_LOCK_FD=
 }
 
 teardown() {
 	[ -z "${ORDER_PID:-}" ] || kill "$ORDER_PID" 2>/dev/null || true
-	syslog_stop
 	common_teardown
 }
 
@@ -39,48 +38,6 @@ need_v1_memory() {
 	fs=$(stat -f -c %T /sys/fs/cgroup)
 	[ "$fs" != cgroup2fs ] && [ -e /sys/fs/cgroup/memory/memory.oom_control ] ||
 		skip "this host has no cgroup v1 memory controller"
-}
-
-# ------------------------------------------------------------ syslog
-
-# syslog_listen: gather conmon's --syslog messages in $T/syslog.  Once
-# the launcher has forked, the monitor's stderr is /dev/null: syslog is
-# where it speaks.  This host runs no syslog daemon, so the test serves
-# /dev/log itself for a while, under a lock (other tests may want it) and
-# with a marker that tells a socket left by a killed run from a daemon's.
-DEVLOG_LOCK=/run/conmon-tests-devlog.lock
-DEVLOG_OURS=/run/conmon-tests-devlog.ours
-
-syslog_listen() {
-	exec {SYSLOG_LOCK_FD}>"$DEVLOG_LOCK"
-	flock -w 60 "$SYSLOG_LOCK_FD" || {
-		echo "# another test held /dev/log for 60 s" >&2
-		return 1
-	}
-	if [ -e /dev/log ] && [ ! -e "$DEVLOG_OURS" ]; then
-		skip "a syslog daemon owns /dev/log, so conmon's messages go there"
-	fi
-	rm -f /dev/log
-	: >"$DEVLOG_OURS"
-	: >"$T/syslog"
-	socat -u UNIX-RECV:/dev/log,mode=0666 OPEN:"$T/syslog",append &
-	SYSLOG_PID=$!
-	wait_until 5 test -S /dev/log
-}
-
-syslog_stop() {
-	[ -n "${SYSLOG_PID:-}" ] || return 0
-	kill "$SYSLOG_PID" 2>/dev/null || true
-	wait "$SYSLOG_PID" 2>/dev/null || true
-	rm -f /dev/log "$DEVLOG_OURS"
-	SYSLOG_PID=
-	exec {SYSLOG_LOCK_FD}>&-
-}
-
-# syslog_count TEXT: how many messages contain TEXT (datagrams are stored
-# back to back, so count occurrences, not lines).
-syslog_count() {
-	grep -o -F -- "$1" "$T/syslog" | wc -l
 }
 
 # ------------------------------------------------------------ file order
@@ -186,6 +143,36 @@ line_of() {
 		echo "# the container survived its allocation" >&2
 		false
 	fi
+}
+
+@test "oom: while a client that never reads holds the output back, the OOM kill is seen at once; the exit files wait for the client" {
+	need_v1_memory
+	use_runtime runc
+	attach_tools_build
+	syslog_listen
+	# seq fills the pipe and the stuck client's queue, then waits in
+	# write(2); the shell meanwhile grows past the limit.
+	bundle_sh 'seq 1 3000000 & sleep 2; x=$(head -c 67108864 /dev/zero | tr "\0" a); echo survived' \
+		--memory "$LIMIT"
+	conmon_create --syslog --log-level info
+	probe_start stuck --no-read "$BUNDLE/attach"
+	container_start
+	wait_until 30 test -e "$PERSIST_DIR/oom" || { dump_state; false; }
+	[ -e "$BUNDLE/oom" ]
+	# The container is gone, and conmon saw it go ...
+	wait_until "$WAIT" pid_gone "$CTR_PID"
+	wait_until "$WAIT" sh -c 'grep -q "exited with status 137" "$1"' sh "$T/syslog" || {
+		sed 's/^/#   /' "$T/syslog" >&2
+		false
+	}
+	# ... but the rest of its output waits for the client, and the exit
+	# files with it, as a reader that stops holds back a pipe's writer.
+	sleep 1
+	[ ! -e "$EXIT_DIR/$CID" ] && pid_alive "$MONITOR_PID"
+	probe_end_input stuck
+	wait_exit
+	assert_eq "$EXIT_CODE" 137 "exit status"
+	wait_monitor_gone
 }
 
 @test "oom: runc container that exits normally under a memory limit: no oom file" {

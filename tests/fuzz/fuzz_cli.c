@@ -16,7 +16,7 @@
  * descriptor leaks across failures; a command line that passes leaves a
  * consistent configuration (the required options set, the k8s-file log
  * open when and only when a k8s-file driver was chosen). */
-#include "conmon.h"
+#include "testing.h"
 
 #include <dirent.h>
 #include <fcntl.h>

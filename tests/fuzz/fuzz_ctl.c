@@ -11,7 +11,7 @@
  *   - the warning text always fits and is terminated.
  *
  * Input: byte 0 picks the read sizes; the rest is what writers wrote. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -13,7 +13,7 @@
  * Input: bytes 0-3 choose flags and the room (iovecs, binary lengths);
  * then NUL-separated strings: cid, name, tag, labels... and last the
  * message, split into pending and segment at a chosen point. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <stdint.h>
 #include <stdio.h>

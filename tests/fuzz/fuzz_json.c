@@ -10,7 +10,7 @@
  *
  * Input: byte 0 picks cap (0 to 1530, or the worst case); the rest, up
  * to a NUL, is the text. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  *
  * Input: byte 0 picks the size of the output buffer (0 to 1020 bytes,
  * exercising the "too long" case); the rest, up to a NUL, is the value. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -57,6 +57,20 @@ exec_gated() {
 	assert_eq "$BG_STATUS" 0 "podman exec status"
 }
 
+@test "exec: 47 MB of output into a reader that starts 3 s late arrive whole" {
+	# Podman runs exec sessions with -l none: the attach socket is the
+	# only copy of this output, so nothing of it may be dropped.
+	(podman exec "$NAME" sh -c "$(gate_sh slow); seq 1 6000000" 3>&- |
+		(sleep 3; sha256sum >"$T/sum")) &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	assert_exec_ours "$ID"
+	gate_open slow
+	bg_wait
+	assert_eq "$BG_STATUS" 0 "podman exec | reader status"
+	assert_eq "$(cat "$T/sum")" "$(seq 1 6000000 | sha256sum)" "sha256 of what the reader got"
+}
+
 @test "exec -i: 256 KiB of piped stdin reach the process intact, and its EOF ends it" {
 	head -c 262144 /dev/urandom >"$T/in"
 	PODMAN_STDIN=$T/in exec_gated exi exi -i -- "cat; echo; echo end-of-input >&2; exit 2"

@@ -54,6 +54,22 @@ teardown() {
 	wait_until "$WAIT" pid_gone "$CONMON_PID"
 }
 
+@test "run --rm: 47 MB of output into a reader that starts 3 s late arrive whole" {
+	# podman run's stdout is a pipe whose reader sleeps first: the output
+	# waits for it, all of it, as it would behind any pipe.
+	(podman run --rm --name "$NAME" "${GATE_MOUNT[@]}" "$IMAGE" \
+		sh -c "$(gate_sh slow); seq 1 6000000" 3>&- |
+		(sleep 3; sha256sum >"$T/sum")) &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+	gate_open slow
+	bg_wait
+	assert_eq "$BG_STATUS" 0 "podman run | reader status"
+	assert_eq "$(cat "$T/sum")" "$(seq 1 6000000 | sha256sum)" "sha256 of what the reader got"
+}
+
 logs_have() {
 	podman logs "$1" 2>&1 | grep -qx -- "$2"
 }

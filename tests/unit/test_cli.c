@@ -7,7 +7,7 @@
  * child prints the parsed configuration as key=value lines and exits with
  * RETURNED, so the parent can check what was set.
  */
-#include "conmon.h"
+#include "testing.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
  * and, where this host has the v1 memory controller, a real OOM kill in a
  * scratch memory cgroup, and that cgroup's removal.
  */
-#include "conmon.h"
+#include "testing.h"
 #include "unit.h"
 
 #include <errno.h>
