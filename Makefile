@@ -102,7 +102,7 @@ demo:
 
 # The client suites (Podman end to end, CRI-O's calls) against Debian's
 # conmon 2.1.6 prove those tests right.  The other suites also assert
-# what the specification added after 2.1.6 (0640 logs, --log-rotate, ...):
+# what upstream added after 2.1.6 (0640 logs, --log-rotate, ...):
 # run them with CONMON=/usr/bin/conmon tests/run-all to see the difference.
 reference-test:
 	CONMON=/usr/bin/conmon UNIT=0 SUITES=clients tests/run-all

@@ -5,7 +5,7 @@
  * learns the container's pid, then sleeps in the event loop (loop.c)
  * until the container exits; it drains the output, writes the exit files
  * and runs the exit command.  The order of every step is documented
- * (docs/lifecycle.md §2 and §11): clients depend on it.
+ * (docs/lifecycle.md §2 and §12): clients depend on it.
  */
 #include "conmon.h"
 
@@ -43,7 +43,7 @@ enum phase {
 };
 
 /* Children that exited while the runtime ran, before we knew which pid
- * is the container's (lifecycle.md §6.4): a fast exec must not lose its
+ * is the container's (docs/lifecycle.md §6.4): a fast exec must not lose its
  * status.  Only the newest few matter. */
 #define EARLY_EXITS 8
 
@@ -59,7 +59,7 @@ static struct {
 
 	pid_t container_pid; /* 0 until read from the pidfile */
 	bool container_exited;
-	int container_status; /* exit status text value, lifecycle.md §10.1 */
+	int container_status; /* exit status text value, docs/lifecycle.md §10.1 */
 	bool timed_out;
 
 	struct {
@@ -146,7 +146,7 @@ static int parse_fd_env(const char *name, const char *value)
 }
 
 /* ------------------------------------------------------------------ */
-/* Sync and attach pipe messages (sync-protocol.md §3). */
+/* Sync and attach pipe messages (docs/sync-protocol.md §3). */
 
 static const char *sync_key(void)
 {
@@ -318,7 +318,7 @@ static void reap_children(void)
 }
 
 /* SIGTERM, SIGINT and SIGQUIT go to the container, or to the runtime
- * while we do not know the container yet (lifecycle.md §11). */
+ * while we do not know the container yet (docs/lifecycle.md §11). */
 static void forward_signal(int sig)
 {
 	if (mon.container_pid > 0) {
@@ -431,7 +431,7 @@ static void on_early_sigterm(int sig)
 	_exit(1);
 }
 
-/* One read: any result, even EOF, means go (sync-protocol.md §2). */
+/* One read: any result, even EOF, means go (docs/sync-protocol.md §2). */
 static void wait_start_byte(int fd)
 {
 	char buf[STDIO_BUF_SIZE];
@@ -475,7 +475,7 @@ static void add_args(const char **argv, int *n, const struct strlist *l)
 		argv[(*n)++] = l->v[i];
 }
 
-/* The runtime's argv in the exact order of lifecycle.md §6.1. */
+/* The runtime's argv in the exact order of docs/lifecycle.md §6.1. */
 static void build_runtime_argv(const char **argv)
 {
 	int n = 0;
@@ -531,7 +531,7 @@ static void trace_argv(const char *what, const char **argv)
 }
 
 /* Socket activation: the runtime must see its own pid in LISTEN_PID
- * when the caller meant us (lifecycle.md §6.5).  Runs in the runtime
+ * when the caller meant us (docs/lifecycle.md §6.5).  Runs in the runtime
  * child: envp (room for every entry of environ plus the NULL) receives
  * environ with each LISTEN_PID entry pointing at buf instead, so nothing
  * is allocated (setenv would pull malloc into the static binary). */
@@ -613,7 +613,7 @@ static const char *read_runtime_stderr(char *buf, size_t size)
 	return buf;
 }
 
-/* atoi() semantics, as the spec's pidfile reading (lifecycle.md §8). */
+/* atoi() semantics, as the documented pidfile reading (docs/lifecycle.md §8). */
 static pid_t read_container_pid(char *err, size_t errsize)
 {
 	char buf[32];
@@ -645,7 +645,7 @@ static pid_t read_container_pid(char *err, size_t errsize)
 	return pid;
 }
 
-/* Evaluate the runtime's exit in the order of lifecycle.md §7. */
+/* Evaluate the runtime's exit in the order of docs/lifecycle.md §7. */
 static void check_runtime_result(void)
 {
 	static char text[STDIO_BUF_SIZE];
@@ -703,7 +703,7 @@ static void watch_container(void)
 		pwarn("Failed to open a pidfd for the container");
 	}
 	/* Collect what exited meanwhile; without a pidfd, SIGCHLD and the
-	 * kill probe tell us the rest (lifecycle.md §9). */
+	 * kill probe tell us the rest (docs/lifecycle.md §9). */
 	reap_children();
 }
 
@@ -765,7 +765,7 @@ static int run_exit_command(void)
 		_exit(1);
 	}
 
-	/* Wait for every child, adopted ones included (lifecycle.md §13). */
+	/* Wait for every child, adopted ones included (docs/lifecycle.md §13). */
 	for (;;) {
 		pid = waitpid(-1, &wstatus, 0);
 		if (pid < 0) {
@@ -808,7 +808,7 @@ _Noreturn void conmon_exit(int status)
 	_exit(status);
 }
 
-/* Exit status text (lifecycle.md §15): bare decimal, no newline. */
+/* Exit status text (docs/lifecycle.md §15): bare decimal, no newline. */
 static void write_exit_files(int status)
 {
 	char text[16], path[PATH_MAX];
@@ -844,7 +844,7 @@ static bool output_drained(void)
 	return io_drained() || mon.timed_out;
 }
 
-/* docs/lifecycle.md §11: the order is what clients rely on. */
+/* docs/lifecycle.md §12: the order is what clients rely on. */
 static _Noreturn void shut_down(void)
 {
 	int status;

@@ -26,7 +26,7 @@
 
 #define CONMON_VERSION "2.2.1"
 
-/* Sizes the interface fixes (docs/stdio.md §6). */
+/* Sizes the interface fixes (docs/stdio.md §7). */
 #define STDIO_BUF_SIZE	  8192	/* one chunk of container output */
 #define ATTACH_INPUT_SIZE 32768 /* one attach client packet */
 #define CTL_LINE_MAX	  200	/* ctl/winsz line incl. newline, exclusive */
@@ -76,7 +76,7 @@ extern struct config cfg;
 void cli_parse(int argc, char **argv, const char **pool);
 
 /* ------------------------------------------------------------------ */
-/* conmon's own messages (log.c, docs/logging.md §7). */
+/* conmon's own messages (log.c, docs/logging.md §8). */
 
 enum log_level { LVL_ERROR, LVL_WARN, LVL_INFO, LVL_DEBUG, LVL_TRACE };
 extern int log_level; /* default LVL_WARN */
@@ -176,7 +176,7 @@ bool io_has_console(void);
 /* Start reading container output (docs/lifecycle.md §8). */
 void io_start(void);
 /* The container exited: read what is left in its pipes, deliver it all
- * and flush journald's partial lines (docs/lifecycle.md §11); the loop
+ * and flush journald's partial lines (docs/lifecycle.md §12); the loop
  * runs until io_drained(). */
 void io_drain_start(void);
 bool io_drained(void);
@@ -207,7 +207,7 @@ void io_stdin_write(size_t len);
 void io_stdin_client_done(void);
 
 /* ------------------------------------------------------------------ */
-/* Container output logs (log.c, docs/logging.md §1-§6). */
+/* Container output logs (log.c, docs/logging.md §1-§7). */
 
 /* Open the k8s-file log at cfg.k8s_log_path (a validation step); fatal
  * "Failed to open log file" on failure.  No-op without k8s-file. */
@@ -216,7 +216,7 @@ void log_k8s_open(void);
  * sends what its socket takes.  True once they have all of it; false
  * while journald waits for its socket (it then resumes the output). */
 bool log_deliver(const struct chunk *c);
-/* ctl type 2: truncate-mode reopen or rotation (docs/logging.md §5). */
+/* ctl type 2: truncate-mode reopen or rotation (docs/logging.md §6). */
 void log_reopen(void);
 /* At exit, unless --no-sync-log: fsync the k8s-file log. */
 void log_sync(void);
@@ -236,7 +236,6 @@ void attach_create(void); /* symlink (unless --full-attach) + socket */
 void ctl_create(void);	  /* ctl then winsz FIFOs */
 void attach_start(void);  /* begin accepting clients */
 void ctl_start(void);	  /* begin reading ctl */
-void winsz_start(void);	  /* begin reading winsz (pty received) */
 /* Offer a chunk to every client as packets of at most STDIO_BUF_SIZE
  * bytes behind the type byte.  True once every client has all of it. */
 bool attach_deliver(const struct chunk *c);
@@ -246,7 +245,7 @@ void attach_close_all(void);	  /* before the exit files */
 void attach_remove(void);	  /* unlink the socket */
 void attach_remove_symlink(void); /* at exit */
 
-/* sd-notify relay (docs/lifecycle.md §13). */
+/* sd-notify relay (docs/lifecycle.md §14). */
 void notify_setup(void);
 
 /* ------------------------------------------------------------------ */

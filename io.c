@@ -242,7 +242,7 @@ void io_start(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Output: draining at exit (docs/lifecycle.md §11, docs/stdio.md §5). */
+/* Output: draining at exit (docs/lifecycle.md §12, docs/stdio.md §5). */
 
 /* Read each stream until it is empty, stdout first, without waiting for
  * processes that outlive the container, then flush what journald holds

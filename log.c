@@ -1,7 +1,7 @@
 /* log.c - where container output is recorded, and how conmon reports on
  * itself.
  *
- * Two drivers keep the container's output (logging.md): the k8s-file log
+ * Two drivers keep the container's output (docs/logging.md): the k8s-file log
  * that kubelet, CRI-O and `podman logs` read, and journald spoken to over
  * its native datagram protocol, since conmon links no libsystemd.
  * Passthrough and none need nothing here.
@@ -46,7 +46,7 @@ static inline int stream_index(enum stream s)
 }
 
 /* ------------------------------------------------------------------ */
-/* conmon's own diagnostics (logging.md §8) */
+/* conmon's own diagnostics (docs/logging.md §8) */
 
 int log_level = LVL_WARN;
 
@@ -238,7 +238,7 @@ _Noreturn void fatal_plain(const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------ */
-/* k8s-file (logging.md §2, §3) */
+/* k8s-file (docs/logging.md §2, §3) */
 
 static struct {
 	int fd;
@@ -409,7 +409,7 @@ static bool allowlisted(const char *dir)
 }
 
 /* Rotation renames files by path, so it first makes sure the path is
- * one an attacker cannot have pointed elsewhere (logging.md §3.1).
+ * one an attacker cannot have pointed elsewhere (docs/logging.md §3.1).
  * Returns NULL when it is fine, else why not (in why). */
 static const char *rotate_path_problem(char *why, size_t cap)
 {
@@ -493,7 +493,7 @@ static void k8s_switch(int fd)
 
 /* --log-rotate: the log becomes <path>.1, older backups move up, and
  * exactly --log-max-files of them are kept.  On any failure logging
- * goes on in the current file (logging.md §3). */
+ * goes on in the current file (docs/logging.md §3). */
 static bool k8s_rotate(void)
 {
 	const char *path = cfg.k8s_log_path;
@@ -559,7 +559,7 @@ unlock:
 /* The log's directory, opened, for creating a file in it.  With
  * --log-allowlist-dir the directory must still lie inside the allowlist:
  * whoever can replace it, or a directory above it, with a symlink must not
- * make conmon create files elsewhere (logging.md §3.1; checked here for
+ * make conmon create files elsewhere (docs/logging.md §3.1; checked here for
  * every creation, not only rotation, as at start).  The directory is
  * opened by its canonical name and then checked to still be that one, so
  * a swap between the check and the use is caught too.  *base is the log
@@ -602,7 +602,7 @@ static int log_dir_open(const char **base, bool *outside)
 	return dfd;
 }
 
-/* Truncate-mode reopen (logging.md §2.6): a fresh file is renamed onto
+/* Truncate-mode reopen (docs/logging.md §2.6): a fresh file is renamed onto
  * the path, which is the inotify event CRI-O waits for after asking for
  * a reopen.  Unlike upstream a failure is not fatal: the container keeps
  * its monitor and logging goes on in the current file. */
@@ -735,7 +735,7 @@ static void k8s_flush(void)
 	}
 }
 
-/* --log-size-max reached: start a new file (logging.md §2.4). */
+/* --log-size-max reached: start a new file (docs/logging.md §2.4). */
 static void k8s_limit_reached(void)
 {
 	k8s_flush();
@@ -745,7 +745,7 @@ static void k8s_limit_reached(void)
 		k8s_truncate();
 }
 
-/* One chunk becomes records with one timestamp (logging.md §2.3),
+/* One chunk becomes records with one timestamp (docs/logging.md §2.3),
  * written straight from the caller's buffer. */
 static void k8s_write(enum stream s, const char *buf, size_t len)
 {
@@ -812,7 +812,7 @@ void log_k8s_open(void)
 	tzset();
 	/* The allowlist restricts where logs may be created at all, not
 	 * only where rotation may create them (a deviation upstream's
-	 * spec allows, logging.md §3.1): the file is opened in the checked
+	 * spec allows, docs/logging.md §3.1): the file is opened in the checked
 	 * directory. */
 	if (cfg.log_allowlist_dirs.n > 0) {
 		const char *base;
@@ -852,7 +852,7 @@ void log_reopen(void)
 	if (k8s_rotate())
 		return;
 	/* Rotation refuses a log that is no longer at its path, yet a
-	 * reopen request must make the path appear again (ctl.md §5). */
+	 * reopen request must make the path appear again (docs/ctl.md §5). */
 	if (access(cfg.k8s_log_path, F_OK) < 0 && errno == ENOENT)
 		k8s_truncate();
 }
@@ -867,7 +867,7 @@ void log_sync(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* journald over its native protocol (logging.md §4) */
+/* journald over its native protocol (docs/logging.md §4) */
 
 const char *journal_socket_path = "/run/systemd/journal/socket";
 bool journal_force_memfd;
@@ -881,7 +881,7 @@ static void on_journal_writable(struct watch *w, uint32_t events);
 /* The socket is connected, so that EPOLLOUT says whether journald's queue
  * has room (on an unconnected datagram socket it only reports our own
  * send buffer).  While an entry waits for that room, the output waits with
- * it (docs/logging.md §3.5). */
+ * it (docs/logging.md §4.5). */
 static struct {
 	struct watch w;
 	bool connected, waiting, absent;
@@ -1203,7 +1203,7 @@ static void split_seed(void)
 	}
 }
 
-/* Send pending + seg as one entry (docs/logging.md §3.3, §3.4).
+/* Send pending + seg as one entry (docs/logging.md §4.3, §4.4).
  * partial: the line goes on after it; at_eof: the stream ended, nothing
  * follows.  The stream's state changes only once the entry is sent or
  * dropped: a BLOCKED entry is built again, the same, next time. */
@@ -1290,7 +1290,7 @@ static void on_journal_writable(struct watch *w, uint32_t events)
 
 /* Go on with the current chunk from where journald left it: each
  * STDIO_BUF_SIZE slice is cut into lines as if it had been read alone
- * (docs/logging.md §3.3); at the end of a stream the pending line is
+ * (docs/logging.md §4.3); at the end of a stream the pending line is
  * flushed.  False while an entry waits for room. */
 static bool journal_deliver(const struct chunk *c)
 {

@@ -43,8 +43,10 @@
 static char *path_join(char *dst, size_t cap, const char *dir,
 		       const char *name);
 
+static void winsz_start(void);
+
 /* ------------------------------------------------------------------ */
-/* Console socket (stdio.md §2.1). */
+/* Console socket (docs/stdio.md §2.1). */
 
 static struct {
 	struct watch listener; /* until the runtime connects */
@@ -149,7 +151,7 @@ static void console_close_listener(void)
 	console.listener.fd = -1;
 }
 
-/* Enable output newline translation (stdio.md §2.1 step 5): the container
+/* Enable output newline translation (docs/stdio.md §2.1 step 5): the container
  * sees a normal tty, logs and attach clients get "\r\n". */
 static void console_set_onlcr(int master)
 {
@@ -716,7 +718,7 @@ void attach_remove_symlink(void)
 		return;
 	attach_symlink_made = false;
 	/* The untruncated name, as upstream: a link shortened by the length
-	 * quirk stays behind (attach.md §2.2). */
+	 * quirk stays behind (docs/attach.md §2.2). */
 	if (!attach_link_name(link, sizeof(link)))
 		return;
 	if (unlink(link) < 0 && errno != ENOENT) {
@@ -729,7 +731,7 @@ void attach_remove_symlink(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* ctl and winsz FIFOs (ctl.md). */
+/* ctl and winsz FIFOs (docs/ctl.md). */
 
 struct fifo {
 	struct watch w; /* opened read-write: reader and writer at once */
@@ -797,7 +799,7 @@ void ctl_start(void)
 	fifo_start(&ctl_fifo);
 }
 
-void winsz_start(void)
+static void winsz_start(void)
 {
 	fifo_start(&winsz_fifo);
 }
@@ -985,7 +987,7 @@ int ctl_error_text(char *dst, size_t cap, int code, int type, int rows,
 }
 
 /* A line that reaches CTL_LINE_MAX - 1 bytes without its newline can
- * never be valid (ctl.md §2): report it once and skip to its newline, so
+ * never be valid (docs/ctl.md §2): report it once and skip to its newline, so
  * its tail cannot pass for a command of its own. */
 void ctl_line_feed(struct ctl_line *l, const char *data, size_t len,
 		   ctl_line_fn *fn, void *ctx)
@@ -1020,7 +1022,7 @@ void ctl_line_feed(struct ctl_line *l, const char *data, size_t len,
 }
 
 /* ------------------------------------------------------------------ */
-/* sd-notify relay (docs/lifecycle.md §13).  A message the host socket
+/* sd-notify relay (docs/lifecycle.md §14).  A message the host socket
  * cannot take now is kept (one at a time) and the container side is not
  * read meanwhile, so further messages wait in the kernel, with their
  * senders, instead of being dropped. */

@@ -30,7 +30,7 @@ const char *cli_parse_log_path(const char *value, struct log_target *out,
 size_t log_record_len(const char *buf, size_t len, bool *partial);
 /* The k8s-file timestamp of ts in local time, 35 bytes, no NUL. */
 void log_timestamp(char *out, const struct timespec *ts);
-/* The priority of a "<N>" prefix at seg (docs/logging.md §3.4), else -1. */
+/* The priority of a "<N>" prefix at seg (docs/logging.md §4.4), else -1. */
 int journal_prio_prefix(const char *seg, size_t len);
 /* One journald entry; the other fields come from cfg. */
 struct journal_entry {

@@ -5,7 +5,7 @@
 # the 32 client slots, the socket's locations (symlink, --full-attach with
 # a long bundle path), --stdin and --leave-stdin-open (upstream's
 # 07-attach), and what clients see when the container exits.
-# Spec: attach.md, stdio.md §2-§4, ctl.md §3-§4.
+# Spec: docs/attach.md, docs/stdio.md §2-§4, docs/ctl.md §3-§4.
 
 load helpers
 load lib/attach
@@ -188,7 +188,7 @@ wait_pane_line() {
 	wait_probe_has a 'out two'
 	wait_probe_has b 'err two' 3
 	# The first client that stops sending closes the container's stdin,
-	# though the other is still attached (stdio.md §3).
+	# though the other is still attached (docs/stdio.md §3).
 	probe_end_input a
 	wait_exit
 	assert_eq "$EXIT_CODE" 0

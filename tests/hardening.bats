@@ -14,7 +14,7 @@
 # 50 MB go by and 40 clients at once (attach.bats), a 65 KiB ctl line
 # (ctl.bats), the fds of the container and exit command in pipe mode
 # (exec.bats).
-# Spec: logging.md §2-§3, stdio.md, attach.md, ctl.md, lifecycle.md §7,
+# Spec: docs/logging.md §2-§3, docs/stdio.md, docs/attach.md, docs/ctl.md, docs/lifecycle.md §7,
 # §11-§12, §15.
 
 load helpers

@@ -3,7 +3,7 @@
 # limit, rotation, lifetime cap, allowlist, reopen while the container
 # writes, a full file system, none and passthrough, and journald read back
 # from a real systemd-journald that tests/journald-env starts in a private
-# mount namespace.  Spec: logging.md, ctl.md §5, cli.md §4-§5.
+# mount namespace.  Spec: docs/logging.md, docs/ctl.md §5, docs/cli.md §4-§5.
 
 load helpers
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# OOM detection end to end (oom.md): a real OOM kill under this host's
+# OOM detection end to end (docs/oom.md): a real OOM kill under this host's
 # cgroup v1 memory controller with runc, a normal exit under the same
 # limit, and crun, which on this host runs without cgroup management (its
 # private cgroup2 view has no memory controller): conmon must say once that
@@ -135,7 +135,7 @@ line_of() {
 	[ "$p_oom" -lt "$e_exit" ]
 	[ "$b_oom" -lt "$p_exit" ]
 	[ "$b_oom" -lt "$e_exit" ]
-	# The messages of oom.md §1 and §4.
+	# The messages of docs/oom.md §1 and §4.
 	[ "$(syslog_count 'OOM event received')" -ge 1 ]
 	[ "$(syslog_count 'OOM received')" -ge 1 ]
 	# The shell never got to its echo.

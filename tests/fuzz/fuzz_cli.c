@@ -1,5 +1,5 @@
 /* fuzz_cli.c - the whole command line: cli_parse() with its validation
- * (cli.md §1-§5), which callers and, through Podman's and CRI-O's
+ * (docs/cli.md §1-§5), which callers and, through Podman's and CRI-O's
  * configuration, users feed.
  *
  * cli_parse ends the process on every error, --help and --version (exit()

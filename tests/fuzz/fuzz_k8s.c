@@ -1,10 +1,10 @@
-/* fuzz_k8s.c - the k8s-file writer (logging.md §2-§3): log_deliver() with a
+/* fuzz_k8s.c - the k8s-file writer (docs/logging.md §2-§3): log_deliver() with a
  * real log file, as the container's bytes arrive, under the size limit,
  * rotation and the lifetime cap.
  *
  * The container decides every byte.  After the chunks are written, the
  * log and its backups are read back with a strict parser and compared,
- * record by record, with a model of the spec: each chunk is cut after
+ * record by record, with a model of docs/logging.md: each chunk is cut after
  * every newline, a tail without one is a P record with an added newline
  * (§2.3); a record that would take a non-empty file past --log-size-max
  * first starts a new file, by truncation or by rotation that keeps

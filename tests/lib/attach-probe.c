@@ -1,4 +1,4 @@
-/* attach-probe - an attach client for the tests (attach.md), strict about
+/* attach-probe - an attach client for the tests (docs/attach.md), strict about
  * the wire format: every packet conmon sends must be 1 type byte (2 or 3)
  * plus 1..8192 bytes; a larger packet (MSG_TRUNC), an empty one or an
  * unknown type is an error (exit 2).
@@ -48,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PACKET_MAX 8193 /* attach.md §4.1 */
+#define PACKET_MAX 8193 /* docs/attach.md §4.1 */
 #define MANY_MAX   256
 
 static struct termios saved_tty;

@@ -4,7 +4,7 @@
 # Podman reads back from it: the exit code, both output streams, piped
 # stdin, a terminal, a detached session, and no session at all for a
 # stopped container.
-# Spec: clients.md §2.4 and §2.7, sync-protocol.md §4.2 and §5, attach.md.
+# Spec: docs/clients.md §2.4 and §2.7, docs/sync-protocol.md §4.2 and §5, docs/attach.md.
 
 load helpers
 

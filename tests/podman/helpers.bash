@@ -6,7 +6,7 @@
 # (CONTAINERS_STORAGE_CONF). Podman's exit command (`podman container
 # cleanup`, run by conmon) inherits both variables through conmon's
 # environment, so it finds the same store. The settings are those this
-# host needs (DEVELOPERS.md, "This host"): vfs, cgroupfs, the file events
+# host needs (no CAP_SYS_RESOURCE, hybrid cgroups): vfs, cgroupfs, the file events
 # logger, runc, no network, nofile/nproc ulimits it may set without
 # CAP_SYS_RESOURCE, and file locks in the store instead of the host-wide
 # /dev/shm lock segment. conmon_path names $CONMON alone.

@@ -3,7 +3,7 @@
 # a megabyte of piped stdin, `attach` to a detached container with open
 # stdin, and `run -it` on a real terminal (tmux): typing, reading, a
 # resize, and the exit.
-# Spec: stdio.md, attach.md, ctl.md §3-§4, clients.md §2.8.
+# Spec: docs/stdio.md, docs/attach.md, docs/ctl.md §3-§4, docs/clients.md §2.8.
 
 load helpers
 

@@ -1,5 +1,5 @@
 /* test_ctl.c - sock.c: the ctl/winsz parsers, the FIFO line splitter and
- * the sd-notify filter as pure functions (ctl.md §2-§4, lifecycle.md §14);
+ * the sd-notify filter as pure functions (docs/ctl.md §2-§4, docs/lifecycle.md §14);
  * then the real FIFOs, console socket, attach socket and notify relay in
  * a scratch directory, driven through conmon.c's event loop. */
 #include "testing.h"
@@ -29,7 +29,7 @@
 	} while (0)
 
 /* ------------------------------------------------------------------ */
-/* ctl lines: every row of ctl.md §3, then the edges of the grammar. */
+/* ctl lines: every row of docs/ctl.md §3, then the edges of the grammar. */
 
 struct ctl_case {
 	const char *line;
@@ -165,7 +165,7 @@ static void test_ctl_lengths(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* winsz lines (ctl.md §4). */
+/* winsz lines (docs/ctl.md §4). */
 
 static void test_winsz(void)
 {
@@ -218,7 +218,7 @@ static void test_winsz(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The line splitter (ctl.md §2). */
+/* The line splitter (docs/ctl.md §2). */
 
 #define MAX_LINES 16
 
@@ -391,7 +391,7 @@ static void test_splitter_long_line(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* sd-notify filter (lifecycle.md §14). */
+/* sd-notify filter (docs/lifecycle.md §14). */
 
 static void test_notify_filter(void)
 {
@@ -609,7 +609,7 @@ static void test_console_errors(void)
 		EXPECT(st == 1 &&
 			   unit_count_of(out, "Failed to receive console file "
 					      "descriptor") == 1,
-		       "%s: fatal with the spec's text", bad[i]);
+		       "%s: fatal with the documented text", bad[i]);
 	}
 	console_mode = "good";
 	st = in_child(console_child, out, sizeof(out));
@@ -666,7 +666,7 @@ static void test_fifos_and_console(void)
 	EXPECT(unit_count_of(s,
 			     "Failed to write to window resizing fd. A resize "
 			     "event may have been dropped") >= 1,
-	       "a full winsz drops resizes with the spec's warning");
+	       "a full winsz drops resizes with the documented warning");
 
 	unit_name = "console socket";
 	setenv("TMPDIR", tmp, 1);
@@ -751,7 +751,7 @@ static void test_fifos_and_console(void)
 		   unit_count_of(s, "Invalid window size: 1001x5 (must be "
 				    "between 0 and 1000)\n") == 1 &&
 		   unit_count_of(s, "Invalid control message format\n") == 1,
-	       "the warnings are the spec's texts");
+	       "the warnings are the documented texts");
 
 	/* The upstream test: 65 000 '#' after "1 2 2 " never resize. */
 	memcpy(longline, "1 2 2 ", 6);
@@ -1097,12 +1097,12 @@ static void test_attach_errors(void)
 	EXPECT(st == 1 &&
 		   unit_count_of(out, "failed to open socket path parent "
 				      "dir /nonexistent/bundle") == 1,
-	       "a missing bundle: the spec's fatal text");
+	       "a missing bundle: the documented fatal text");
 	st = in_child(attach_missing_socket_dir, out, sizeof(out));
 	EXPECT(st == 1 &&
 		   unit_count_of(out, "Failed to create symlink for notify "
 				      "socket") == 1,
-	       "a missing socket dir: the spec's (misleading) fatal text");
+	       "a missing socket dir: the documented (misleading) fatal text");
 }
 
 /* --- sd-notify relay --- */
