@@ -29,7 +29,7 @@ setup() {
 teardown() {
 	local pid
 	for pid in "$EXEC_MONITOR_PID" "$LISTENER_PID"; do
-		if [ -n "$pid" ] && pid_alive "$pid"; then
+		if [ -n "$pid" ] && pid_of_test "$pid"; then
 			kill -KILL $(children_named "$pid") "$pid" 2>/dev/null || true
 		fi
 	done

@@ -70,7 +70,7 @@ common_teardown() {
 		MONITOR_PID=$(cat "$CONMON_PIDFILE")
 	fi
 	for pid in "$MONITOR_PID" "$LAUNCHER_PID"; do
-		if [ -n "$pid" ] && pid_alive "$pid"; then
+		if [ -n "$pid" ] && pid_of_test "$pid"; then
 			# Its children first (an exit command, say), or they would
 			# outlive the test.
 			kill -KILL $(children_named "$pid") "$pid" 2>/dev/null || true
@@ -409,6 +409,13 @@ pid_alive() {
 	local state
 	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
 	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# pid_of_test PID: PID is alive and is this test's (its command line names
+# the test's directory): a pid recorded earlier may have been recycled by
+# then, by anything on the host, which teardown must never kill.
+pid_of_test() {
+	pid_alive "$1" && grep -qzF -- "$T/" "/proc/$1/cmdline" 2>/dev/null
 }
 
 pid_gone() {
