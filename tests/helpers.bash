@@ -408,6 +408,27 @@ fd_list() {
 	ls "/proc/$1/fd" | sort -n | tr '\n' ' ' | sed 's/ $//'
 }
 
+# ready_or_gone FILE PID: FILE exists, or process PID has ended.
+ready_or_gone() {
+	[ -e "$1" ] || pid_gone "$2"
+}
+
+# fds_at_open_start WHAT OUT ARGS...: lib/fds-at-open ARGS... OUT in the
+# background (FDS_AT_OPEN_PID), once it watches. A kernel without
+# fanotify permission events cannot hold WHAT: the test skips.
+fds_at_open_start() {
+	local what=$1 out=$2 status=0
+	shift 2
+	"$LIB_DIR/fds-at-open" "$@" "$out" &
+	FDS_AT_OPEN_PID=$!
+	wait_until "$WAIT" ready_or_gone "$out.ready" "$FDS_AT_OPEN_PID" || true
+	[ -e "$out.ready" ] && return 0
+	wait "$FDS_AT_OPEN_PID" || status=$?
+	[ "$status" = 77 ] && skip "this kernel has no fanotify permission events to hold $what with"
+	echo "fds-at-open did not start (status $status)" >&2
+	return 1
+}
+
 pid_ppid() {
 	awk '/^PPid:/ { print $2 }' "/proc/$1/status"
 }
