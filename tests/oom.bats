@@ -9,6 +9,7 @@
 # CONMON_TEST_CGROUP_DIR hook, as this host's v2 tree has no controllers.
 
 load helpers
+load lib/syslog
 
 # 8 MiB: far above what busybox sh needs, far below what the tests
 # allocate.
@@ -39,48 +40,6 @@ need_v1_memory() {
 	fs=$(stat -f -c %T /sys/fs/cgroup)
 	[ "$fs" != cgroup2fs ] && [ -e /sys/fs/cgroup/memory/memory.oom_control ] ||
 		skip "this host has no cgroup v1 memory controller"
-}
-
-# ------------------------------------------------------------ syslog
-
-# syslog_listen: gather conmon's --syslog messages in $T/syslog.  Once
-# the launcher has forked, the monitor's stderr is /dev/null: syslog is
-# where it speaks.  This host runs no syslog daemon, so the test serves
-# /dev/log itself for a while, under a lock (other tests may want it) and
-# with a marker that tells a socket left by a killed run from a daemon's.
-DEVLOG_LOCK=/run/conmon-tests-devlog.lock
-DEVLOG_OURS=/run/conmon-tests-devlog.ours
-
-syslog_listen() {
-	exec {SYSLOG_LOCK_FD}>"$DEVLOG_LOCK"
-	flock -w 60 "$SYSLOG_LOCK_FD" || {
-		echo "# another test held /dev/log for 60 s" >&2
-		return 1
-	}
-	if [ -e /dev/log ] && [ ! -e "$DEVLOG_OURS" ]; then
-		skip "a syslog daemon owns /dev/log, so conmon's messages go there"
-	fi
-	rm -f /dev/log
-	: >"$DEVLOG_OURS"
-	: >"$T/syslog"
-	socat -u UNIX-RECV:/dev/log,mode=0666 OPEN:"$T/syslog",append &
-	SYSLOG_PID=$!
-	wait_until 5 test -S /dev/log
-}
-
-syslog_stop() {
-	[ -n "${SYSLOG_PID:-}" ] || return 0
-	kill "$SYSLOG_PID" 2>/dev/null || true
-	wait "$SYSLOG_PID" 2>/dev/null || true
-	rm -f /dev/log "$DEVLOG_OURS"
-	SYSLOG_PID=
-	exec {SYSLOG_LOCK_FD}>&-
-}
-
-# syslog_count TEXT: how many messages contain TEXT (datagrams are stored
-# back to back, so count occurrences, not lines).
-syslog_count() {
-	grep -o -F -- "$1" "$T/syslog" | wc -l
 }
 
 # ------------------------------------------------------------ file order
