@@ -45,8 +45,8 @@ CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(CFLAGS_PIE) -ffunction-sections -fdata-
 	-DCONMON_COMMIT='"$(COMMIT)"' $(CFLAGS)
 LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 -Wl,--build-id=none $(LDFLAGS)
 
-SRCS := conmon.c cli.c io.c log.c sock.c oom.c fmt.c
-HDRS := conmon.h
+SRCS := conmon.c cli.c loop.c util.c io.c log.c sock.c oom.c
+HDRS := conmon.h testing.h
 BUILD := .build/$(notdir $(firstword $(CC)))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 
@@ -102,7 +102,7 @@ demo:
 
 # The client suites (Podman end to end, CRI-O's calls) against Debian's
 # conmon 2.1.6 prove those tests right.  The other suites also assert
-# what the specification added after 2.1.6 (0640 logs, --log-rotate, ...):
+# what upstream added after 2.1.6 (0640 logs, --log-rotate, ...):
 # run them with CONMON=/usr/bin/conmon tests/run-all to see the difference.
 reference-test:
 	CONMON=/usr/bin/conmon UNIT=0 SUITES=clients tests/run-all
@@ -139,8 +139,7 @@ $(VALGRIND_CONMON): $(SRCS) $(HDRS) Makefile
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan + UBSan.  `make fuzz`
 # runs each for FUZZ_TIME seconds; `make test` runs each for a few seconds.
-# The objects are conmon's own with main() renamed; fuzz_fmt gets fmt.c
-# alone, renamed, to compare it with glibc's printf; fuzz_cli wraps exit()
+# The objects are conmon's own with main() renamed; fuzz_cli wraps exit()
 # and _exit() so that cli_parse can fail and the fuzzer go on.
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 300
@@ -150,8 +149,6 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer \
 	$(WARN) -Wno-missing-prototypes -DCONMON_COMMIT='"fuzz"'
 FUZZ_OBJS := $(SRCS:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
-FMT_RENAMED := -Dvsnprintf=fmt_vsnprintf -Dsnprintf=fmt_snprintf \
-	-Dvdprintf=fmt_vdprintf -Ddprintf=fmt_dprintf
 
 fuzz: $(FUZZ_TARGETS)
 	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run
@@ -160,12 +157,6 @@ fuzz-build: $(FUZZ_TARGETS)
 
 $(FUZZ_BUILD)/%.o: %.c $(HDRS) Makefile | $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Dmain=conmon_main -c -o $@ $<
-
-$(FUZZ_BUILD)/fmt-renamed.o: fmt.c $(HDRS) Makefile | $(FUZZ_BUILD)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FMT_RENAMED) -c -o $@ $<
-
-$(FUZZ_BUILD)/fuzz_fmt: tests/fuzz/fuzz_fmt.c $(FUZZ_BUILD)/fmt-renamed.o
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -o $@ $^
 
 $(FUZZ_BUILD)/fuzz_cli: tests/fuzz/fuzz_cli.c $(FUZZ_OBJS) $(HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=exit,--wrap=_exit \
@@ -177,7 +168,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(HDRS)
 $(FUZZ_BUILD):
 	mkdir -p $@
 
-.SECONDARY: $(FUZZ_OBJS) $(FUZZ_BUILD)/fmt-renamed.o
+.SECONDARY: $(FUZZ_OBJS)
 
 install: conmon
 	install -D -m 0755 conmon $(DESTDIR)$(BINDIR)/conmon

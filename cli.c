@@ -1,9 +1,9 @@
 /* cli.c - the command line: parsing, --help, --version, validation.
  *
  * Callers were written against GLib's option parser, so this reproduces
- * what they observe of it (cli.md §1): `--name VALUE` and `--name=VALUE`,
+ * what they observe of it (docs/cli.md §1): `--name VALUE` and `--name=VALUE`,
  * grouped short flags, stray positionals ignored, GLib's error texts.
- * Validation then follows cli.md §5 step by step: tests feed arguments
+ * Validation then follows docs/cli.md §5 step by step: tests feed arguments
  * one at a time and expect the message of the first missing piece.
  *
  * Nothing is allocated.  Scalars point into argv; the repeatable options
@@ -11,6 +11,7 @@
  * in one static arena.
  */
 #include "conmon.h"
+#include "testing.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -41,7 +42,7 @@ struct opt {
 
 #define F(member) offsetof(struct config, member)
 
-/* In the order --help lists them (cli.md §3.2); hidden aliases last. */
+/* In the order --help lists them (docs/cli.md §3.2); hidden aliases last. */
 static const struct opt options[] = {
     {"api-version", 0, OPT_FLAG, F(api_version),
      "Use the v1 sync pipe protocol"},
@@ -211,7 +212,7 @@ static _Noreturn void print_version(void)
 	exit(0);
 }
 
-/* An integer value per cli.md §1.1: strtoll base 0, the whole non-empty
+/* An integer value per docs/cli.md §1.1: strtoll base 0, the whole non-empty
  * string, within [min, max]. */
 static int64_t parse_int(const struct opt *o, bool as_short, const char *value,
 			 int64_t min, int64_t max)
@@ -403,7 +404,7 @@ const char *cli_parse_log_path(const char *value, struct log_target *out,
 	return NULL;
 }
 
-/* journald field names are upper case (cli.md §5 step 17.5). */
+/* journald field names are upper case (docs/cli.md §5 step 17.5). */
 static void check_log_label(const char *label)
 {
 	const char *eq = strchr(label, '=');
@@ -466,7 +467,7 @@ static void validate_log_drivers(char *buf, size_t bufsize)
 	}
 }
 
-/* cli.md §5, in its order: tests expect the first missing piece. */
+/* docs/cli.md §5, in its order: tests expect the first missing piece. */
 static void validate(void)
 {
 	char *cwd = arena, *pidfile;
@@ -503,7 +504,7 @@ static void validate(void)
 	if (!cfg.runtime)
 		nexit("Runtime path not provided. Use --runtime");
 	/* Only X_OK: a searchable directory passes, which upstream's tests
-	 * rely on (cli.md §6). */
+	 * rely on (docs/cli.md §6). */
 	if (access(cfg.runtime, X_OK) < 0)
 		pexit("Runtime path %s is not valid", cfg.runtime);
 	if (cfg.exec && !cfg.exec_process_spec)

@@ -1,11 +1,11 @@
-/* conmon.c - main, the container's lifecycle and the event loop.
+/* conmon.c - main and the container's lifecycle.
  *
  * The launcher validates the command line, waits for the caller's start
  * byte, forks the monitor and exits.  The monitor starts the runtime,
- * learns the container's pid, then sleeps in one epoll loop until the
- * container exits; it drains the output, writes the exit files and runs
- * the exit command.  The order of every step is the spec's
- * (lifecycle.md §2 and §12): clients depend on it.
+ * learns the container's pid, then sleeps in the event loop (loop.c)
+ * until the container exits; it drains the output, writes the exit files
+ * and runs the exit command.  The order of every step is documented
+ * (docs/lifecycle.md §2 and §12): clients depend on it.
  */
 #include "conmon.h"
 
@@ -43,7 +43,7 @@ enum phase {
 };
 
 /* Children that exited while the runtime ran, before we knew which pid
- * is the container's (lifecycle.md §6.4): a fast exec must not lose its
+ * is the container's (docs/lifecycle.md §6.4): a fast exec must not lose its
  * status.  Only the newest few matter. */
 #define EARLY_EXITS 8
 
@@ -52,14 +52,14 @@ static struct {
 	bool in_child; /* the runtime or exit-command child, before exec */
 
 	int start_fd, sync_fd, attach_fd; /* the _OCI_* pipes, or -1 */
-	int devnull_r, devnull_w;
+	int devnull;
 
 	pid_t runtime_pid; /* 0 once reaped */
 	int runtime_status;
 
 	pid_t container_pid; /* 0 until read from the pidfile */
 	bool container_exited;
-	int container_status; /* exit status text value, lifecycle.md §10.1 */
+	int container_status; /* exit status text value, docs/lifecycle.md §10.1 */
 	bool timed_out;
 
 	struct {
@@ -75,111 +75,11 @@ static struct {
     .start_fd = -1,
     .sync_fd = -1,
     .attach_fd = -1,
-    .devnull_r = -1,
-    .devnull_w = -1,
+    .devnull = -1,
 };
 
 /* ------------------------------------------------------------------ */
-/* Small helpers shared with the other files. */
-
-ssize_t write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	size_t left = len;
-
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		p += n;
-		left -= n;
-	}
-	return len;
-}
-
-int write_file_atomic(const char *path, const char *data, size_t len,
-		      mode_t mode)
-{
-	char tmp[PATH_MAX];
-	int fd, saved;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	return 0;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = saved;
-	return -1;
-}
-
-size_t json_escape(char *dst, size_t cap, const char *src)
-{
-	static const char hex[] = "0123456789abcdef";
-	/* Characters with a short escape, and the letter of each. */
-	static const char shortened[] = "\\\"/\n\r\t\b\f";
-	static const char letter[] = "\\\"/nrtbf";
-	size_t n = 0;
-
-	if (cap == 0)
-		return 0;
-	for (; *src; src++) {
-		unsigned char c = *src;
-		const char *s = strchr(shortened, c);
-		char esc[7];
-		size_t k;
-
-		if (s) {
-			esc[0] = '\\';
-			esc[1] = letter[s - shortened];
-			k = 2;
-		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			k = 6;
-		} else {
-			esc[0] = (char)c;
-			k = 1;
-		}
-		/* Never cut an escape sequence in half. */
-		if (n + k >= cap)
-			break;
-		memcpy(dst + n, esc, k);
-		n += k;
-	}
-	dst[n] = '\0';
-	return n;
-}
-
-void set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl >= 0 && !(fl & O_NONBLOCK))
-		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
+/* File descriptors. */
 
 /* Close every fd from 3 up, except keep (-1: none).  closelog() first so
  * that libc forgets its syslog socket instead of sending to a stale
@@ -246,87 +146,7 @@ static int parse_fd_env(const char *name, const char *value)
 }
 
 /* ------------------------------------------------------------------ */
-/* The event loop. */
-
-static int epfd = -1;
-static bool loop_stop;
-static int loop_timeout_ms = -1; /* kill-probe interval without pidfd */
-
-void loop_init(void)
-{
-	if (epfd >= 0)
-		return;
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (epfd < 0)
-		pexit("Failed to create the event loop");
-}
-
-int loop_run_once(int timeout_ms)
-{
-	struct epoll_event evs[16];
-	int n = epoll_wait(epfd, evs, 16, timeout_ms);
-
-	for (int i = 0; i < n; i++) {
-		struct watch *w = evs[i].data.ptr;
-
-		if (w->fd >= 0)
-			w->fn(w, evs[i].events);
-	}
-	return n;
-}
-
-void watch_add(struct watch *w, uint32_t events)
-{
-	struct epoll_event ev = {.events = events, .data.ptr = w};
-
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
-		pexit("Failed to add fd %d to the event loop", w->fd);
-}
-
-void watch_mod(struct watch *w, uint32_t events)
-{
-	struct epoll_event ev = {.events = events, .data.ptr = w};
-
-	if (epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
-		pexit("Failed to change fd %d in the event loop", w->fd);
-}
-
-void watch_del(struct watch *w)
-{
-	if (w->fd >= 0)
-		epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
-}
-
-static void probe_container(void);
-
-static void run_loop(void)
-{
-	struct epoll_event evs[16];
-
-	loop_stop = false;
-	while (!loop_stop) {
-		int n = epoll_wait(epfd, evs, 16, loop_timeout_ms);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			pexit("Failed to wait for events");
-		}
-		if (n == 0)
-			probe_container();
-		for (int i = 0; i < n && !loop_stop; i++) {
-			struct watch *w = evs[i].data.ptr;
-
-			/* An earlier handler of this batch may have closed
-			 * it. */
-			if (w->fd >= 0)
-				w->fn(w, evs[i].events);
-		}
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Sync and attach pipe messages (sync-protocol.md §3). */
+/* Sync and attach pipe messages (docs/sync-protocol.md §3). */
 
 static const char *sync_key(void)
 {
@@ -406,7 +226,6 @@ static void container_exited(int status)
 	if (status != 0)
 		ninfo("container %d exited with status %d", mon.container_pid,
 		      status);
-	loop_stop = true;
 }
 
 static void note_child_exit(pid_t pid, int wstatus)
@@ -414,8 +233,6 @@ static void note_child_exit(pid_t pid, int wstatus)
 	if (pid == mon.runtime_pid) {
 		mon.runtime_pid = 0;
 		mon.runtime_status = wstatus;
-		if (mon.phase == PHASE_RUNTIME)
-			loop_stop = true;
 	} else if (mon.container_pid > 0 && pid == mon.container_pid) {
 		container_exited(status_of(wstatus));
 	} else if (mon.phase == PHASE_RUNTIME) {
@@ -426,8 +243,11 @@ static void note_child_exit(pid_t pid, int wstatus)
 	}
 }
 
+static void on_probe_timer(struct watch *w, uint32_t events);
+static struct watch probe_timer = {-1, on_probe_timer};
+
 /* The container is not (or no longer) our child: is it still there?
- * (lifecycle.md §9). */
+ * (docs/lifecycle.md §9). */
 static void probe_container(void)
 {
 	if (mon.phase != PHASE_RUNNING || mon.container_exited)
@@ -445,8 +265,32 @@ static void probe_container(void)
 	}
 	ninfo("Container process %d has exited (detected via kill probe)",
 	      mon.container_pid);
-	loop_timeout_ms = -1;
 	container_exited(0);
+}
+
+/* Without a pidfd nothing tells us when a container that is not our
+ * child goes: look every second (kernels before 5.3). */
+static void start_probe_timer(void)
+{
+	struct itimerspec its = {{1, 0}, {1, 0}};
+
+	if (probe_timer.fd >= 0)
+		return;
+	probe_timer.fd =
+	    timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (probe_timer.fd < 0 ||
+	    timerfd_settime(probe_timer.fd, 0, &its, NULL) < 0)
+		pexit("Failed to create the kill-probe timer");
+	watch_add(&probe_timer, EPOLLIN);
+}
+
+static void on_probe_timer(struct watch *w, uint32_t events)
+{
+	uint64_t ticks;
+
+	(void)events;
+	(void)!read(w->fd, &ticks, sizeof(ticks));
+	probe_container();
 }
 
 static bool have_pidfd;
@@ -466,17 +310,15 @@ static void reap_children(void)
 		if (pid < 0 && errno == ECHILD && mon.phase == PHASE_RUNNING &&
 		    !mon.container_exited) {
 			probe_container();
-			/* Without a pidfd nothing tells us when it goes:
-			 * look again every second. */
 			if (!mon.container_exited && !have_pidfd)
-				loop_timeout_ms = 1000;
+				start_probe_timer();
 		}
 		return;
 	}
 }
 
 /* SIGTERM, SIGINT and SIGQUIT go to the container, or to the runtime
- * while we do not know the container yet (lifecycle.md §11). */
+ * while we do not know the container yet (docs/lifecycle.md §11). */
 static void forward_signal(int sig)
 {
 	if (mon.container_pid > 0) {
@@ -489,7 +331,8 @@ static void forward_signal(int sig)
 	reap_children();
 }
 
-static struct watch signal_watch = {-1, NULL};
+static void on_signal(struct watch *w, uint32_t events);
+static struct watch signal_watch = {-1, on_signal};
 
 static void on_signal(struct watch *w, uint32_t events)
 {
@@ -508,7 +351,8 @@ static void on_signal(struct watch *w, uint32_t events)
 	}
 }
 
-static struct watch pidfd_watch = {-1, NULL};
+static void on_pidfd(struct watch *w, uint32_t events);
+static struct watch pidfd_watch = {-1, on_pidfd};
 
 static void on_pidfd(struct watch *w, uint32_t events)
 {
@@ -533,7 +377,8 @@ static void on_pidfd(struct watch *w, uint32_t events)
 	 * does, SIGCHLD will bring the status. */
 }
 
-static struct watch timeout_watch = {-1, NULL};
+static void on_timeout(struct watch *w, uint32_t events);
+static struct watch timeout_watch = {-1, on_timeout};
 
 static void on_timeout(struct watch *w, uint32_t events)
 {
@@ -542,7 +387,6 @@ static void on_timeout(struct watch *w, uint32_t events)
 	(void)events;
 	(void)!read(w->fd, &ticks, sizeof(ticks));
 	mon.timed_out = true;
-	loop_stop = true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -587,7 +431,7 @@ static void on_early_sigterm(int sig)
 	_exit(1);
 }
 
-/* One read: any result, even EOF, means go (sync-protocol.md §2). */
+/* One read: any result, even EOF, means go (docs/sync-protocol.md §2). */
 static void wait_start_byte(int fd)
 {
 	char buf[STDIO_BUF_SIZE];
@@ -615,12 +459,11 @@ static void write_conmon_pidfile(pid_t pid)
  * the runtime child and the exit command inherit 0-2 themselves. */
 static void redirect_stdio_to_devnull(void)
 {
-	if (dup2(mon.devnull_r, 0) < 0 || dup2(mon.devnull_w, 1) < 0 ||
-	    dup2(mon.devnull_w, 2) < 0)
+	if (dup2(mon.devnull, 0) < 0 || dup2(mon.devnull, 1) < 0 ||
+	    dup2(mon.devnull, 2) < 0)
 		pexit("Failed to redirect stdio to /dev/null");
-	close(mon.devnull_r);
-	close(mon.devnull_w);
-	mon.devnull_r = mon.devnull_w = -1;
+	close(mon.devnull);
+	mon.devnull = -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -632,7 +475,7 @@ static void add_args(const char **argv, int *n, const struct strlist *l)
 		argv[(*n)++] = l->v[i];
 }
 
-/* The runtime's argv in the exact order of lifecycle.md §6.1. */
+/* The runtime's argv in the exact order of docs/lifecycle.md §6.1. */
 static void build_runtime_argv(const char **argv)
 {
 	int n = 0;
@@ -688,7 +531,7 @@ static void trace_argv(const char *what, const char **argv)
 }
 
 /* Socket activation: the runtime must see its own pid in LISTEN_PID
- * when the caller meant us (lifecycle.md §6.5).  Runs in the runtime
+ * when the caller meant us (docs/lifecycle.md §6.5).  Runs in the runtime
  * child: envp (room for every entry of environ plus the NULL) receives
  * environ with each LISTEN_PID entry pointing at buf instead, so nothing
  * is allocated (setenv would pull malloc into the static binary). */
@@ -770,7 +613,7 @@ static const char *read_runtime_stderr(char *buf, size_t size)
 	return buf;
 }
 
-/* atoi() semantics, as the spec's pidfile reading (lifecycle.md §8). */
+/* atoi() semantics, as the documented pidfile reading (docs/lifecycle.md §8). */
 static pid_t read_container_pid(char *err, size_t errsize)
 {
 	char buf[32];
@@ -802,7 +645,7 @@ static pid_t read_container_pid(char *err, size_t errsize)
 	return pid;
 }
 
-/* Evaluate the runtime's exit in the order of lifecycle.md §7. */
+/* Evaluate the runtime's exit in the order of docs/lifecycle.md §7. */
 static void check_runtime_result(void)
 {
 	static char text[STDIO_BUF_SIZE];
@@ -848,7 +691,6 @@ static void watch_container(void)
 	if (fd >= 0) {
 		have_pidfd = true;
 		pidfd_watch.fd = fd;
-		pidfd_watch.fn = on_pidfd;
 		watch_add(&pidfd_watch, EPOLLIN);
 	} else if (errno == ESRCH) {
 		/* Already gone and reaped, unless it is a zombie of ours
@@ -861,7 +703,7 @@ static void watch_container(void)
 		pwarn("Failed to open a pidfd for the container");
 	}
 	/* Collect what exited meanwhile; without a pidfd, SIGCHLD and the
-	 * kill probe tell us the rest (lifecycle.md §9). */
+	 * kill probe tell us the rest (docs/lifecycle.md §9). */
 	reap_children();
 }
 
@@ -876,7 +718,6 @@ static void start_timeout(void)
 	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL) < 0)
 		pexit("Failed to create the timeout timer");
 	timeout_watch.fd = fd;
-	timeout_watch.fn = on_timeout;
 	watch_add(&timeout_watch, EPOLLIN);
 }
 
@@ -924,7 +765,7 @@ static int run_exit_command(void)
 		_exit(1);
 	}
 
-	/* Wait for every child, adopted ones included (lifecycle.md §13). */
+	/* Wait for every child, adopted ones included (docs/lifecycle.md §13). */
 	for (;;) {
 		pid = waitpid(-1, &wstatus, 0);
 		if (pid < 0) {
@@ -967,7 +808,7 @@ _Noreturn void conmon_exit(int status)
 	_exit(status);
 }
 
-/* Exit status text (lifecycle.md §15): bare decimal, no newline. */
+/* Exit status text (docs/lifecycle.md §15): bare decimal, no newline. */
 static void write_exit_files(int status)
 {
 	char text[16], path[PATH_MAX];
@@ -998,15 +839,26 @@ static void kill_timed_out_container(void)
 		kill(mon.container_pid, SIGKILL);
 }
 
-/* lifecycle.md §12: the order is what clients rely on. */
+static bool output_drained(void)
+{
+	return io_drained() || mon.timed_out;
+}
+
+/* docs/lifecycle.md §12: the order is what clients rely on. */
 static _Noreturn void shut_down(void)
 {
 	int status;
 
 	mon.phase = PHASE_EXITING;
 	oom_final_check();
-	if (!mon.timed_out)
-		io_drain();
+	/* The rest of the output reaches the logs and every client before
+	 * anything is closed; a client that reads slowly holds the exit
+	 * back, as a slow reader holds back a pipe's writer, while the loop
+	 * goes on serving everything else (docs/attach.md §6). */
+	if (!mon.timed_out) {
+		io_drain_start();
+		loop_run(output_drained);
+	}
 	log_sync();
 
 	if (mon.timed_out && mon.container_pid > 0) {
@@ -1018,8 +870,8 @@ static _Noreturn void shut_down(void)
 
 	/* Inherited fds (port reservations, Podman's pipes) go before the
 	 * exit is announced, so a restarted container can rebind; our own
-	 * fds go with them.  Attach clients first, through sock.c, so that
-	 * it can report what slow clients lost. */
+	 * fds go with them, the attach clients first (they see the end of
+	 * the stream). */
 	attach_close_all();
 	close_fds_except(mon.sync_fd);
 
@@ -1050,7 +902,6 @@ static void setup_signals(void)
 	if (fd < 0)
 		pexit("Failed to create signalfd");
 	signal_watch.fd = fd;
-	signal_watch.fn = on_signal;
 	watch_add(&signal_watch, EPOLLIN);
 }
 
@@ -1091,6 +942,33 @@ static __attribute__((noinline)) void shed_stack(void)
 	(void)madvise((void *)(page - 4096 - 65536), 65536, MADV_DONTNEED);
 }
 
+static bool runtime_exited(void)
+{
+	return mon.runtime_pid == 0;
+}
+
+static bool container_gone(void)
+{
+	return mon.container_exited || mon.timed_out;
+}
+
+/* Without the subreaper attribute the container would be re-parented to
+ * init and its exit never seen (old kernels, some emulators): say why on
+ * stderr, which is still the caller's, and on the sync pipe. */
+static void become_subreaper(void)
+{
+	char text[96];
+	int err;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
+		return;
+	err = errno;
+	snprintf(text, sizeof(text), "Failed to set as subreaper: %s",
+		 strerror(err));
+	sync_send(-1, text);
+	fatal(err, "Failed to set as subreaper");
+}
+
 static _Noreturn void monitor(void)
 {
 	const char *env;
@@ -1110,13 +988,12 @@ static _Noreturn void monitor(void)
 		else
 			mon.attach_fd = parse_fd_env("_OCI_ATTACHPIPE", env);
 	}
+	become_subreaper();
 	/* Callers wait on our stdout/stderr pipes: let go of them before
 	 * anything long-running. */
 	if (!cfg.log_passthrough)
 		redirect_stdio_to_devnull();
 	setsid();
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		pexit("Failed to set as subreaper");
 
 	io_create_pipes();
 	if (cfg.terminal)
@@ -1141,8 +1018,7 @@ static _Noreturn void monitor(void)
 	start_runtime();
 	if (cfg.terminal)
 		console_watch();
-	while (mon.runtime_pid > 0)
-		run_loop();
+	loop_run(runtime_exited);
 	/* The batch that brought the runtime's exit may hold more, such as
 	 * that attach client: take it now, the container may be gone
 	 * already and the loop never run again. */
@@ -1158,8 +1034,7 @@ static _Noreturn void monitor(void)
 	start_timeout();
 	watch_container();
 	shed_stack();
-	while (!mon.container_exited && !mon.timed_out)
-		run_loop();
+	loop_run(container_gone);
 	shut_down();
 }
 
@@ -1185,9 +1060,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	mon.devnull_r = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	mon.devnull_w = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (mon.devnull_r < 0 || mon.devnull_w < 0)
+	mon.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (mon.devnull < 0)
 		pexit("Failed to open /dev/null");
 
 	if (!cfg.sync) {

@@ -1,9 +1,18 @@
-/* io.c - the container's stdio: pipes or a pty, stdin, and where every
- * byte of output goes.
+/* io.c - the container's stdio: pipes or a pty, stdin, and the path every
+ * byte of output takes.
  *
- * Output is read into output_packet after a type byte, so the same
- * bytes go, uncopied, first to the log drivers (log_write) and then as
- * attach packets to every client (attach_broadcast).
+ * The output path, in the order a byte travels it:
+ *   read_output() reads the container's stdout or stderr into chunk_buf;
+ *   take_chunk() makes it the current chunk and deliver() offers it to
+ *   log_deliver() (k8s-file, journald; log.c), then attach_deliver()
+ *   (every attach client; sock.c).
+ * A consumer that cannot take all of it now (a client that does not read,
+ * a stalled journald) keeps its position in the chunk and watches its own
+ * fd; meanwhile the container's pipes are off the loop, so the container
+ * blocks in write(2) as with any pipe whose reader is slow, and nothing is
+ * lost or queued (docs/attach.md §6).  When the consumer can go on it
+ * calls io_output_resume(), which offers the chunk again; once everyone
+ * has it, reading resumes.  The loop itself never waits for anyone.
  */
 #include "conmon.h"
 
@@ -17,28 +26,41 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 
-/* One read takes up to four of the spec's chunks at once: a quarter of
- * the system calls, and the same records and packets as four reads of
+/* One read takes up to four of the documented chunks at once: a quarter
+ * of the system calls, and the same records and packets as four reads of
  * STDIO_BUF_SIZE would give (the pipe hands out the same bytes in the
- * same order).  [type byte][up to READ_SIZE bytes] */
+ * same order); the consumers cut it into STDIO_BUF_SIZE slices. */
 #define READ_SIZE (4 * STDIO_BUF_SIZE)
-static char output_packet[1 + READ_SIZE];
+static char chunk_buf[READ_SIZE];
 
-/* Reads per readiness event before going back to epoll: enough to keep
- * a busy container cheap, few enough to stay fair to other fds. */
+/* Reads per readiness event before going back to epoll: enough to keep a
+ * busy container cheap, few enough to stay fair to other fds. */
 #define READS_PER_EVENT 8
+
+/* At exit, reads per stream before giving up on a process that outlived
+ * the container and keeps writing (docs/stdio.md §5): 512 MiB. */
+#define DRAIN_READS_MAX (1 << 14)
 
 struct output {
 	struct watch w;
 	enum stream stream;
 	bool is_pty;
+	bool watched;	  /* on the loop now */
+	bool backing_off; /* pty without a reader, see back_off_pty() */
+	bool drained;	  /* at exit: read to its end */
+	unsigned drain_reads;
 };
 
 static void on_output(struct watch *w, uint32_t events);
 
-static struct output out = {{-1, on_output}, STREAM_STDOUT, false};
-static struct output err = {{-1, on_output}, STREAM_STDERR, false};
-static bool output_started;
+static struct output out = {.w = {-1, on_output}, .stream = STREAM_STDOUT};
+static struct output err = {.w = {-1, on_output}, .stream = STREAM_STDERR};
+
+static struct {
+	enum { OUTPUT_IDLE, OUTPUT_RUN, OUTPUT_DRAIN, OUTPUT_DRAINED } phase;
+	struct chunk chunk; /* the chunk being delivered */
+	bool waiting;	    /* a consumer has not taken all of it yet */
+} output;
 
 /* The runtime child's ends of the pipes, closed in the monitor after the
  * fork. */
@@ -46,52 +68,108 @@ static int child_stdin = -1, child_stdout = -1, child_stderr = -1;
 
 static void on_stdin_writable(struct watch *w, uint32_t events);
 
-/* Container stdin: the pipe's write end, or the pty master. */
+/* Container stdin: the pipe's write end, or the pty master.  Client
+ * packets are received into stdin_buf and written from there; rest points
+ * at what the fd has not taken yet. */
 static struct {
 	struct watch w;
 	enum stdin_state state;
-	const char *rest; /* unwritten part of a client packet */
+	const char *rest;
 	size_t rest_len;
 } in = {{-1, on_stdin_writable}, STDIN_NEVER, NULL, 0};
+
+/* Page aligned: a keystroke faults in one page, a container that never
+ * gets input none. */
+static char stdin_buf[ATTACH_INPUT_SIZE] __attribute__((aligned(4096)));
 
 static int console_fd = -1; /* the pty master, used for stdin */
 
 /* ------------------------------------------------------------------ */
-/* Output. */
+/* Output: which pipes are on the loop. */
+
+/* An output is read from the loop while the container runs, nobody is
+ * behind with the current chunk, and a pty is not backing off. */
+static void sync_watch(struct output *o)
+{
+	bool want = o->w.fd >= 0 && output.phase == OUTPUT_RUN &&
+		    !output.waiting && !o->backing_off;
+
+	if (want == o->watched)
+		return;
+	if (want)
+		watch_add(&o->w, EPOLLIN);
+	else
+		watch_del(&o->w);
+	o->watched = want;
+}
+
+static void sync_watches(void)
+{
+	sync_watch(&out);
+	sync_watch(&err);
+}
 
 static void close_output(struct output *o)
 {
-	watch_del(&o->w);
+	if (o->watched)
+		watch_del(&o->w);
+	o->watched = false;
 	close(o->w.fd);
 	o->w.fd = -1;
 }
 
-/* Send one chunk where it belongs: the logs first, then attach clients
- * (logging.md §1). */
-static void dispatch(enum stream s, size_t len)
-{
-	log_write(s, output_packet + 1, len);
-	/* One read may hold several chunks of the spec's size: each goes
-	 * to the clients as a packet of its own (attach.md §4.1), behind a
-	 * type byte that borrows the last byte of the chunk before it. */
-	for (size_t off = 0; off < len; off += STDIO_BUF_SIZE) {
-		size_t n =
-		    len - off < STDIO_BUF_SIZE ? len - off : STDIO_BUF_SIZE;
-		char saved = output_packet[off];
+/* ------------------------------------------------------------------ */
+/* Output: delivery. */
 
-		output_packet[off] = (char)s;
-		attach_broadcast(output_packet + off, n + 1);
-		output_packet[off] = saved;
-	}
+/* Offer the current chunk to every consumer: the logs first, then the
+ * attach clients (docs/logging.md §1).  Each goes at its own pace; true
+ * once all of them have it. */
+static bool deliver(void)
+{
+	bool logged = log_deliver(&output.chunk);
+	bool sent = attach_deliver(&output.chunk);
+
+	return logged && sent;
 }
+
+/* Make what was read (or the end of a stream, len 0 with eof) the current
+ * chunk and hand it on; pause the pipes if someone cannot take it all. */
+static void take_chunk(enum stream s, size_t len, bool eof)
+{
+	output.chunk.data = chunk_buf;
+	output.chunk.len = len;
+	output.chunk.stream = s;
+	output.chunk.eof = eof;
+	output.chunk.seq++;
+	output.waiting = !deliver();
+	if (output.waiting)
+		sync_watches();
+}
+
+static void drain(void);
+
+void io_output_resume(void)
+{
+	if (!output.waiting || !deliver())
+		return;
+	output.waiting = false;
+	if (output.phase == OUTPUT_DRAIN)
+		drain();
+	else
+		sync_watches();
+}
+
+/* ------------------------------------------------------------------ */
+/* Output: reading while the container runs. */
 
 /* When nobody holds the pty's slave side, the master reports hang-up
  * until someone opens it again; stop watching for a while instead of
- * spinning, and never take the first hang-up as the end (stdio.md §2.2). */
+ * spinning, and never take the first hang-up as the end (docs/stdio.md
+ * §2).  The timer is made the first time it is needed. */
 static void on_pty_backoff_done(struct watch *w, uint32_t events);
 static struct watch pty_backoff = {-1, on_pty_backoff_done};
 
-static void back_off_pty(void)
+static void back_off_pty(struct output *o)
 {
 	struct itimerspec its = {.it_value = {.tv_nsec = 100 * 1000 * 1000}};
 
@@ -104,7 +182,8 @@ static void back_off_pty(void)
 		}
 		watch_add(&pty_backoff, EPOLLIN);
 	}
-	watch_del(&out.w);
+	o->backing_off = true;
+	sync_watch(o);
 	timerfd_settime(pty_backoff.fd, 0, &its, NULL);
 }
 
@@ -114,18 +193,19 @@ static void on_pty_backoff_done(struct watch *w, uint32_t events)
 
 	(void)events;
 	(void)!read(w->fd, &ticks, sizeof(ticks));
-	if (out.w.fd >= 0)
-		watch_add(&out.w, EPOLLIN);
+	out.backing_off = false;
+	sync_watch(&out);
 }
 
-/* Read one chunk; false when there is nothing more to read now. */
-static bool read_chunk(struct output *o)
+/* Read one chunk and hand it on.  True when there may be more to read at
+ * once: the read filled the buffer and everyone took it. */
+static bool read_output(struct output *o)
 {
-	ssize_t n = read(o->w.fd, output_packet + 1, READ_SIZE);
+	ssize_t n = read(o->w.fd, chunk_buf, READ_SIZE);
 
 	if (n > 0) {
-		dispatch(o->stream, n);
-		return n == READ_SIZE;
+		take_chunk(o->stream, (size_t)n, false);
+		return !output.waiting && n == READ_SIZE;
 	}
 	if (n == 0) {
 		close_output(o);
@@ -142,70 +222,82 @@ static bool read_chunk(struct output *o)
 
 static void on_output(struct watch *w, uint32_t events)
 {
-	struct output *o = (struct output *)w;
+	struct output *o = container_of(w, struct output, w);
+	int i = 0;
 
-	for (int i = 0; i < READS_PER_EVENT; i++)
-		if (!read_chunk(o) || o->w.fd < 0)
-			return;
-	(void)events;
-}
-
-static void on_pty_output(struct watch *w, uint32_t events)
-{
-	struct output *o = (struct output *)w;
-	int i;
-
-	for (i = 0; i < READS_PER_EVENT; i++)
-		if (!read_chunk(o))
-			break;
-	if ((events & (EPOLLHUP | EPOLLERR)) && i < READS_PER_EVENT)
-		back_off_pty();
+	/* Paused earlier in this round: the event is stale. */
+	if (!o->watched)
+		return;
+	while (i < READS_PER_EVENT && read_output(o))
+		i++;
+	if (o->is_pty && o->watched && (events & (EPOLLHUP | EPOLLERR)) &&
+	    i < READS_PER_EVENT)
+		back_off_pty(o);
 }
 
 void io_start(void)
 {
-	output_started = true;
-	if (out.w.fd >= 0)
-		watch_add(&out.w, EPOLLIN);
-	if (err.w.fd >= 0)
-		watch_add(&err.w, EPOLLIN);
-}
-
-bool io_output_done(void)
-{
-	return out.w.fd < 0 && err.w.fd < 0;
-}
-
-/* Read what the container left behind, without waiting for processes
- * that outlive it (stdio.md §5).  Bounded, in case such a process keeps
- * writing. */
-static void drain_output(struct output *o)
-{
-	if (o->w.fd >= 0) {
-		set_nonblock(o->w.fd);
-		for (int i = 0; i < 1 << 14 && o->w.fd >= 0; i++) {
-			ssize_t n = read(o->w.fd, output_packet + 1, READ_SIZE);
-
-			if (n > 0) {
-				dispatch(o->stream, n);
-			} else if (n == 0) {
-				close_output(o);
-			} else if (errno != EINTR) {
-				break;
-			}
-		}
-	}
-	log_flush(o->stream);
-}
-
-void io_drain(void)
-{
-	drain_output(&out);
-	drain_output(&err);
+	output.phase = OUTPUT_RUN;
+	sync_watches();
 }
 
 /* ------------------------------------------------------------------ */
-/* Pipes and the runtime child's fds (lifecycle.md §6.2). */
+/* Output: draining at exit (docs/lifecycle.md §12, docs/stdio.md §5). */
+
+/* Read each stream until it is empty, stdout first, without waiting for
+ * processes that outlive the container, then flush what journald holds
+ * of its last line.  Runs until a consumer falls behind, and again from
+ * io_output_resume() when it caught up. */
+static void drain(void)
+{
+	while (!output.waiting) {
+		struct output *o = !out.drained	  ? &out
+				   : !err.drained ? &err
+						  : NULL;
+
+		if (!o) {
+			output.phase = OUTPUT_DRAINED;
+			return;
+		}
+		if (o->w.fd >= 0 && o->drain_reads < DRAIN_READS_MAX) {
+			ssize_t n = read(o->w.fd, chunk_buf, READ_SIZE);
+
+			o->drain_reads++;
+			if (n > 0) {
+				take_chunk(o->stream, (size_t)n, false);
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0)
+				close_output(o);
+		}
+		/* Empty (EAGAIN), ended, or a pty without a writer (EIO):
+		 * the stream is done. */
+		o->drained = true;
+		take_chunk(o->stream, 0, true);
+	}
+}
+
+void io_drain_start(void)
+{
+	output.phase = OUTPUT_DRAIN;
+	sync_watches();
+	if (out.w.fd >= 0)
+		set_nonblock(out.w.fd);
+	if (err.w.fd >= 0)
+		set_nonblock(err.w.fd);
+	if (!output.waiting)
+		drain();
+}
+
+bool io_drained(void)
+{
+	return output.phase == OUTPUT_DRAINED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pipes and the runtime child's fds (docs/lifecycle.md §6). */
 
 static void make_pipe(int *reader, int *writer)
 {
@@ -275,7 +367,7 @@ int io_runtime_stderr_fd(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The pty (stdio.md §2). */
+/* The pty (docs/stdio.md §2). */
 
 void io_set_console(int master)
 {
@@ -287,10 +379,8 @@ void io_set_console(int master)
 		pexit("Failed to dup console file descriptor");
 	set_nonblock(master);
 	out.w.fd = dup_fd;
-	out.w.fn = on_pty_output;
 	out.is_pty = true;
-	if (output_started)
-		watch_add(&out.w, EPOLLIN);
+	sync_watch(&out);
 
 	if (in.state == STDIN_LATER) {
 		in.w.fd = master;
@@ -316,31 +406,45 @@ void io_resize(int rows, int cols)
 }
 
 /* ------------------------------------------------------------------ */
-/* Stdin (stdio.md §3). */
+/* Stdin (docs/stdio.md §3). */
 
 enum stdin_state io_stdin_state(void)
 {
 	return in.state;
 }
 
-static void close_stdin(void)
+char *io_stdin_buffer(size_t *cap)
+{
+	if (in.state != STDIN_READY)
+		return NULL;
+	*cap = sizeof(stdin_buf);
+	return stdin_buf;
+}
+
+/* Nothing is held any more: the clients paused behind it go on. */
+static void stdin_settle(enum stdin_state state)
 {
 	bool was_busy = in.state == STDIN_BUSY;
 
 	if (was_busy)
 		watch_del(&in.w);
-	/* In terminal mode the master stays open for output through its
-	 * dup; only our use of it for input ends. */
-	if (in.w.fd >= 0 && in.w.fd != console_fd)
-		close(in.w.fd);
-	in.w.fd = -1;
-	in.state = STDIN_CLOSED;
+	in.state = state;
 	in.rest = NULL;
 	in.rest_len = 0;
-	/* Clients paused behind the dropped rest: their input is now
-	 * discarded, and their hang-ups must still be seen. */
 	if (was_busy)
 		attach_input_resume();
+}
+
+static void close_stdin(void)
+{
+	int fd = in.w.fd;
+
+	/* In terminal mode the master stays open for output through its
+	 * dup; only our use of it for input ends. */
+	stdin_settle(STDIN_CLOSED);
+	if (fd >= 0 && fd != console_fd)
+		close(fd);
+	in.w.fd = -1;
 }
 
 /* Write as much as the fd takes now; keep a pointer to the rest. */
@@ -361,16 +465,12 @@ static void write_stdin(const char *buf, size_t len)
 			break;
 		}
 		buf += n;
-		len -= n;
+		len -= (size_t)n;
 	}
 
 	if (len == 0) {
-		if (in.state == STDIN_BUSY) {
-			watch_del(&in.w);
-			in.state = STDIN_READY;
-			in.rest = NULL;
-			attach_input_resume();
-		}
+		if (in.state == STDIN_BUSY)
+			stdin_settle(STDIN_READY);
 		return;
 	}
 	in.rest = buf;
@@ -381,26 +481,23 @@ static void write_stdin(const char *buf, size_t len)
 	}
 }
 
-void io_stdin_write(const char *buf, size_t len)
+void io_stdin_write(size_t len)
 {
-	if (in.state != STDIN_READY)
+	if (in.state != STDIN_READY || len > sizeof(stdin_buf))
 		return;
-	write_stdin(buf, len);
+	write_stdin(stdin_buf, len);
 }
 
 static void on_stdin_writable(struct watch *w, uint32_t events)
 {
 	(void)w;
-	if (events & EPOLLERR) {
-		/* The container closed its stdin: what we hold is lost. */
-		watch_del(&in.w);
-		in.state = STDIN_READY;
-		in.rest = NULL;
-		in.rest_len = 0;
-		attach_input_resume();
+	if (in.state != STDIN_BUSY)
 		return;
-	}
-	write_stdin(in.rest, in.rest_len);
+	/* The container closed its stdin: what we hold is lost. */
+	if (events & EPOLLERR)
+		stdin_settle(STDIN_READY);
+	else
+		write_stdin(in.rest, in.rest_len);
 }
 
 void io_stdin_client_done(void)

@@ -1,7 +1,7 @@
 /* log.c - where container output is recorded, and how conmon reports on
  * itself.
  *
- * Two drivers keep the container's output (logging.md): the k8s-file log
+ * Two drivers keep the container's output (docs/logging.md): the k8s-file log
  * that kubelet, CRI-O and `podman logs` read, and journald spoken to over
  * its native datagram protocol, since conmon links no libsystemd.
  * Passthrough and none need nothing here.
@@ -11,6 +11,7 @@
  * a container that logs only to a file never faults in journald's
  * pending-line buffers, and an idle one touches none of them. */
 #include "conmon.h"
+#include "testing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -43,16 +45,8 @@ static inline int stream_index(enum stream s)
 	return s == STREAM_STDERR;
 }
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------ */
-/* conmon's own diagnostics (logging.md §8) */
+/* conmon's own diagnostics (docs/logging.md §8) */
 
 int log_level = LVL_WARN;
 
@@ -244,7 +238,7 @@ _Noreturn void fatal_plain(const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------ */
-/* k8s-file (logging.md §2, §3) */
+/* k8s-file (docs/logging.md §2, §3) */
 
 static struct {
 	int fd;
@@ -415,7 +409,7 @@ static bool allowlisted(const char *dir)
 }
 
 /* Rotation renames files by path, so it first makes sure the path is
- * one an attacker cannot have pointed elsewhere (logging.md §3.1).
+ * one an attacker cannot have pointed elsewhere (docs/logging.md §3.1).
  * Returns NULL when it is fine, else why not (in why). */
 static const char *rotate_path_problem(char *why, size_t cap)
 {
@@ -499,7 +493,7 @@ static void k8s_switch(int fd)
 
 /* --log-rotate: the log becomes <path>.1, older backups move up, and
  * exactly --log-max-files of them are kept.  On any failure logging
- * goes on in the current file (logging.md §3). */
+ * goes on in the current file (docs/logging.md §3). */
 static bool k8s_rotate(void)
 {
 	const char *path = cfg.k8s_log_path;
@@ -565,7 +559,7 @@ unlock:
 /* The log's directory, opened, for creating a file in it.  With
  * --log-allowlist-dir the directory must still lie inside the allowlist:
  * whoever can replace it, or a directory above it, with a symlink must not
- * make conmon create files elsewhere (logging.md §3.1; checked here for
+ * make conmon create files elsewhere (docs/logging.md §3.1; checked here for
  * every creation, not only rotation, as at start).  The directory is
  * opened by its canonical name and then checked to still be that one, so
  * a swap between the check and the use is caught too.  *base is the log
@@ -608,7 +602,7 @@ static int log_dir_open(const char **base, bool *outside)
 	return dfd;
 }
 
-/* Truncate-mode reopen (logging.md §2.6): a fresh file is renamed onto
+/* Truncate-mode reopen (docs/logging.md §2.6): a fresh file is renamed onto
  * the path, which is the inotify event CRI-O waits for after asking for
  * a reopen.  Unlike upstream a failure is not fatal: the container keeps
  * its monitor and logging goes on in the current file. */
@@ -741,7 +735,7 @@ static void k8s_flush(void)
 	}
 }
 
-/* --log-size-max reached: start a new file (logging.md §2.4). */
+/* --log-size-max reached: start a new file (docs/logging.md §2.4). */
 static void k8s_limit_reached(void)
 {
 	k8s_flush();
@@ -751,7 +745,7 @@ static void k8s_limit_reached(void)
 		k8s_truncate();
 }
 
-/* One chunk becomes records with one timestamp (logging.md §2.3),
+/* One chunk becomes records with one timestamp (docs/logging.md §2.3),
  * written straight from the caller's buffer. */
 static void k8s_write(enum stream s, const char *buf, size_t len)
 {
@@ -818,7 +812,7 @@ void log_k8s_open(void)
 	tzset();
 	/* The allowlist restricts where logs may be created at all, not
 	 * only where rotation may create them (a deviation upstream's
-	 * spec allows, logging.md §3.1): the file is opened in the checked
+	 * spec allows, docs/logging.md §3.1): the file is opened in the checked
 	 * directory. */
 	if (cfg.log_allowlist_dirs.n > 0) {
 		const char *base;
@@ -858,7 +852,7 @@ void log_reopen(void)
 	if (k8s_rotate())
 		return;
 	/* Rotation refuses a log that is no longer at its path, yet a
-	 * reopen request must make the path appear again (ctl.md §5). */
+	 * reopen request must make the path appear again (docs/ctl.md §5). */
 	if (access(cfg.k8s_log_path, F_OK) < 0 && errno == ENOENT)
 		k8s_truncate();
 }
@@ -873,7 +867,7 @@ void log_sync(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* journald over its native protocol (logging.md §4) */
+/* journald over its native protocol (docs/logging.md §4) */
 
 const char *journal_socket_path = "/run/systemd/journal/socket";
 bool journal_force_memfd;
@@ -882,9 +876,22 @@ bool journal_force_memfd;
  * length, value, newline), so IOV_MAX bounds how many there can be. */
 #define JOURNAL_LENS (IOV_MAX / 5 + 1)
 
-static int journal_fd = -1;
-static struct sockaddr_un journal_addr;
-static socklen_t journal_addrlen;
+static void on_journal_writable(struct watch *w, uint32_t events);
+
+/* The socket is connected, so that EPOLLOUT says whether journald's queue
+ * has room (on an unconnected datagram socket it only reports our own
+ * send buffer).  While an entry waits for that room, the output waits with
+ * it (docs/logging.md §4.5). */
+static struct {
+	struct watch w;
+	bool connected, waiting, absent;
+	int64_t retry_at; /* absent: when to look for journald again */
+	size_t pos;	  /* how far into the current chunk */
+	uint32_t seq;	  /* of that chunk */
+	struct sockaddr_un addr;
+	socklen_t addrlen;
+} journal = {.w = {-1, on_journal_writable}};
+
 static uint64_t journal_lens[JOURNAL_LENS];
 
 /* A line longer than the pending buffer is sent in pieces; the pieces of
@@ -1016,126 +1023,166 @@ size_t journal_encode(const struct journal_entry *e, struct iovec *iov,
 	return j.full ? 0 : j.n;
 }
 
-static int journal_open(void)
+/* What became of an entry. */
+enum send_result {
+	SENT,	 /* sent, or dropped because no journald runs */
+	FAILED,	 /* dropped after a warning */
+	BLOCKED, /* journald's queue is full: nothing changed, try later */
+};
+
+static void journal_close(void)
+{
+	if (journal.waiting)
+		watch_del(&journal.w);
+	journal.waiting = false;
+	if (journal.w.fd >= 0)
+		close(journal.w.fd);
+	journal.w.fd = -1;
+	journal.connected = false;
+}
+
+/* Connect to journald's socket, once it listens.  -1 with errno set. */
+static int journal_connect(void)
 {
 	static const int sndbuf = 8 << 20;
 	size_t len = strlen(journal_socket_path);
 
-	if (len >= sizeof(journal_addr.sun_path)) {
+	if (len >= sizeof(journal.addr.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	journal_addr.sun_family = AF_UNIX;
-	memcpy(journal_addr.sun_path, journal_socket_path, len + 1);
-	journal_addrlen =
-	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
-	journal_fd =
-	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (journal_fd < 0)
+	if (journal.w.fd < 0) {
+		journal.addr.sun_family = AF_UNIX;
+		memcpy(journal.addr.sun_path, journal_socket_path, len + 1);
+		journal.addrlen =
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+				1);
+		journal.w.fd = socket(
+		    AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (journal.w.fd < 0)
+			return -1;
+		/* Datagrams journald has not read yet count against our
+		 * send buffer: a large one rides out bursts.  FORCE works
+		 * for root only; rootless, the kernel caps SO_SNDBUF at
+		 * net.core.wmem_max, which costs pauses, not entries. */
+		if (setsockopt(journal.w.fd, SOL_SOCKET, SO_SNDBUFFORCE,
+			       &sndbuf, sizeof(sndbuf)) < 0) {
+			ndebug("journald socket: SO_SNDBUFFORCE: %s, using "
+			       "SO_SNDBUF within net.core.wmem_max",
+			       strerror(errno));
+			setsockopt(journal.w.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				   sizeof(sndbuf));
+		}
+	}
+	if (connect(journal.w.fd, (struct sockaddr *)&journal.addr,
+		    journal.addrlen) < 0)
 		return -1;
-	/* Datagrams waiting for journald count against our send buffer:
-	 * a large one rides out bursts (FORCE works for root only). */
-	if (setsockopt(journal_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
-		       sizeof(sndbuf)) < 0)
-		setsockopt(journal_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-			   sizeof(sndbuf));
+	journal.connected = true;
 	return 0;
 }
 
 static bool journal_absent(int err)
 {
-	/* No journald here: conmon runs fine without one. */
-	return err == ENOENT || err == ECONNREFUSED;
+	return err == ENOENT || err == ECONNREFUSED || err == ENOTCONN;
 }
 
-/* An entry too big for a datagram, or a full socket: pass it in a
- * sealed memfd (journald refuses one that could still change). */
-static int journal_send_memfd(struct iovec *iov, size_t n)
+/* No journald listens: entries are dropped, with one warning until one
+ * gets through again, and the socket is looked for once a second. */
+static enum send_result journal_gone(int err)
+{
+	if (!journal.absent)
+		nwarn("journald is not running (%s): dropping log entries "
+		      "until it is back",
+		      strerror(err));
+	journal.absent = true;
+	journal.connected = false;
+	journal.retry_at = monotonic_ns() + 1000000000;
+	return SENT;
+}
+
+/* An entry too big for a datagram goes in a sealed memfd (journald
+ * refuses one that could still change), sent as the only payload. */
+static enum send_result journal_send_memfd(const struct iovec *iov, size_t n)
 {
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} control;
-	struct msghdr mh = {.msg_name = &journal_addr,
-			    .msg_namelen = journal_addrlen,
-			    .msg_control = control.buf,
+	struct msghdr mh = {.msg_control = control.buf,
 			    .msg_controllen = sizeof(control.buf)};
 	struct cmsghdr *cmsg;
-	int fd, err;
+	enum send_result r = FAILED;
+	int fd;
 
 	fd = memfd_create("conmon-journal", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
-		goto fail;
-	while (n > 0) {
-		ssize_t w = writev(fd, iov, (int)n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
-			w -= (ssize_t)iov->iov_len;
-		if (w > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (write_all(fd, iov[i].iov_base, iov[i].iov_len) < 0)
+			goto out;
 	if (fcntl(fd, F_ADD_SEALS,
 		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-		goto fail;
+		goto out;
 	memset(&control, 0, sizeof(control));
 	cmsg = CMSG_FIRSTHDR(&mh);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	/* A full journald queue clears quickly; wait a little (31 ms in
-	 * all) rather than lose the entry at once. */
-	for (int tries = 0;; tries++) {
-		struct timespec pause = {0, 1000000L << tries};
-
-		if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
-			break;
+	while (sendmsg(journal.w.fd, &mh, MSG_NOSIGNAL) < 0) {
 		if (errno == EINTR)
 			continue;
-		if (journal_absent(errno))
-			break;
-		if (errno != EAGAIN || tries == 5)
-			goto fail;
-		nanosleep(&pause, NULL);
+		if (errno == EAGAIN)
+			r = BLOCKED; /* made again when there is room */
+		else if (journal_absent(errno))
+			r = journal_gone(errno);
+		goto out;
 	}
-	close(fd);
-	return 0;
-fail:
-	err = errno;
+	r = SENT;
+out:
+	if (r == FAILED)
+		nwarn("sd_journal_sendv: %s", strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	nwarn("sd_journal_sendv: %s", strerror(err));
-	return -1;
+	return r;
 }
 
-static int journal_send(struct iovec *iov, size_t n)
+static enum send_result journal_send(struct iovec *iov, size_t n)
 {
-	struct msghdr mh = {
-	    .msg_name = &journal_addr, .msg_iov = iov, .msg_iovlen = n};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = n};
+	bool retried = false;
 
-	if (journal_fd < 0 && journal_open() < 0) {
-		nwarn("sd_journal_sendv: %s", strerror(errno));
-		return -1;
+	if (!journal.connected) {
+		if (journal.absent && monotonic_ns() < journal.retry_at)
+			return SENT;
+		if (journal_connect() < 0) {
+			if (journal_absent(errno))
+				return journal_gone(errno);
+			nwarn("sd_journal_sendv: %s", strerror(errno));
+			return FAILED;
+		}
 	}
-	mh.msg_namelen = journal_addrlen;
 	while (!journal_force_memfd) {
-		if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
-			return 0;
+		if (sendmsg(journal.w.fd, &mh, MSG_NOSIGNAL) >= 0) {
+			journal.absent = false;
+			return SENT;
+		}
 		if (errno == EINTR)
 			continue;
+		if (errno == EAGAIN)
+			return BLOCKED;
+		/* journald restarted: its new socket is a new peer. */
+		if (journal_absent(errno) && !retried) {
+			retried = true;
+			if (journal_connect() == 0)
+				continue;
+		}
 		if (journal_absent(errno))
-			return 0;
-		if (errno == EMSGSIZE || errno == ENOBUFS || errno == EAGAIN)
+			return journal_gone(errno);
+		if (errno == EMSGSIZE || errno == ENOBUFS)
 			break;
 		nwarn("sd_journal_sendv: %s", strerror(errno));
-		return -1;
+		return FAILED;
 	}
 	return journal_send_memfd(iov, n);
 }
@@ -1146,29 +1193,32 @@ static void hex64(char *out, uint64_t v)
 		out[i] = "0123456789abcdef"[v & 15];
 }
 
-static uint64_t split_next(void)
+static void split_seed(void)
 {
-	if (!split_count &&
-	    getrandom(split_base, sizeof(split_base), GRND_NONBLOCK) !=
-		(ssize_t)sizeof(split_base)) {
+	if (getrandom(split_base, sizeof(split_base), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(split_base)) {
 		/* Early boot without entropy: still unique per process. */
 		split_base[0] = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 		split_base[1] = (uint64_t)monotonic_ns();
 	}
-	return ++split_count;
 }
 
-/* Send pending + seg as one entry (logging.md §4.3, §4.4).  partial: the
- * line goes on after it; at_eof: the stream ended, nothing follows. */
-static int journal_emit(enum stream s, struct journal_stream *js,
-			const char *seg, size_t len, bool partial, bool at_eof)
+/* Send pending + seg as one entry (docs/logging.md §4.3, §4.4).
+ * partial: the line goes on after it; at_eof: the stream ended, nothing
+ * follows.  The stream's state changes only once the entry is sent or
+ * dropped: a BLOCKED entry is built again, the same, next time. */
+static enum send_result journal_emit(struct journal_stream *js, enum stream s,
+				     const char *seg, size_t len, bool partial,
+				     bool at_eof)
 {
 	struct journal_entry e = {0};
 	char id[33], ordinal[12];
 	int priority = s == STREAM_STDERR ? 3 : 6, p;
+	uint64_t split = js->split;
+	enum send_result r;
 	size_t n;
 
-	if (js->split) {
+	if (split) {
 		/* The rest of a split line keeps its first piece's
 		 * priority: a prefix inside a line is text. */
 		priority = js->split_priority;
@@ -1178,10 +1228,10 @@ static int journal_emit(enum stream s, struct journal_stream *js,
 		seg += 3;
 		len -= 3;
 	}
-	if (partial && !at_eof && !js->split) {
-		js->split = split_next();
-		js->ordinal = 0;
-		js->split_priority = priority;
+	if (partial && !at_eof && !split) {
+		if (!split_count)
+			split_seed();
+		split = split_count + 1;
 	}
 	e.pending = js->pending;
 	e.pending_len = js->pending_len;
@@ -1189,92 +1239,134 @@ static int journal_emit(enum stream s, struct journal_stream *js,
 	e.seg_len = len;
 	e.priority = priority;
 	e.partial = partial;
-	if (js->split) {
+	if (split) {
 		hex64(id, split_base[0]);
-		hex64(id + 16, split_base[1] + js->split);
+		hex64(id + 16, split_base[1] + split);
 		id[32] = '\0';
-		snprintf(ordinal, sizeof(ordinal), "%u", ++js->ordinal);
+		snprintf(ordinal, sizeof(ordinal), "%u",
+			 split == js->split ? js->ordinal + 1 : 1);
 		e.partial_id = id;
 		e.ordinal = ordinal;
 		e.last = !partial || at_eof;
 	}
 	n = journal_encode(&e, iov_pool, IOV_MAX, journal_lens, JOURNAL_LENS);
-	js->pending_len = 0;
-	if (e.last)
-		js->split = 0;
 	if (!n) {
 		nwarn("sd_journal_sendv: too many fields (--log-label)");
-		return -1;
+		r = FAILED;
+	} else {
+		r = journal_send(iov_pool, n);
+		if (r == BLOCKED)
+			return r;
 	}
-	return journal_send(iov_pool, n);
+	js->pending_len = 0;
+	if (split != js->split) {
+		split_count = split;
+		js->split = split;
+		js->ordinal = 0;
+		js->split_priority = priority;
+	}
+	js->ordinal++;
+	if (e.last)
+		js->split = 0;
+	return r;
 }
 
-static void journal_write(enum stream s, const char *buf, size_t len)
+/* Wait for journald to take the entry that did not fit. */
+static void journal_wait(void)
 {
-	struct journal_stream *js = &jstream[stream_index(s)];
+	journal.waiting = true;
+	watch_add(&journal.w, EPOLLOUT);
+}
 
-	while (len > 0) {
+static void on_journal_writable(struct watch *w, uint32_t events)
+{
+	(void)events;
+	if (!journal.waiting)
+		return;
+	journal.waiting = false;
+	watch_del(w);
+	io_output_resume();
+}
+
+/* Go on with the current chunk from where journald left it: each
+ * STDIO_BUF_SIZE slice is cut into lines as if it had been read alone
+ * (docs/logging.md §4.3); at the end of a stream the pending line is
+ * flushed.  False while an entry waits for room. */
+static bool journal_deliver(const struct chunk *c)
+{
+	struct journal_stream *js = &jstream[stream_index(c->stream)];
+
+	if (journal.seq != c->seq) {
+		journal.seq = c->seq;
+		journal.pos = 0;
+	}
+	if (journal.waiting)
+		return false;
+	while (journal.pos < c->len) {
+		size_t end =
+		    (journal.pos / STDIO_BUF_SIZE + 1) * STDIO_BUF_SIZE;
+		const char *seg = c->data + journal.pos;
+		enum send_result r;
 		bool partial;
-		size_t n = log_record_len(buf, len, &partial);
+		size_t n;
 
+		if (end > c->len)
+			end = c->len;
+		n = log_record_len(seg, end - journal.pos, &partial);
 		/* An unfinished line waits for its end while it fits. */
 		if (partial && js->pending_len + n <= JOURNAL_PENDING_MAX) {
-			memcpy(js->pending + js->pending_len, buf, n);
+			memcpy(js->pending + js->pending_len, seg, n);
 			js->pending_len += n;
-			return;
+			journal.pos += n;
+			continue;
 		}
-		/* On failure the rest of the chunk is dropped. */
-		if (journal_emit(s, js, buf, n, partial, false) < 0)
-			return;
-		buf += n;
-		len -= n;
+		r = journal_emit(js, c->stream, seg, n, partial, false);
+		if (r == BLOCKED) {
+			journal_wait();
+			return false;
+		}
+		/* On failure the rest of the slice is dropped. */
+		journal.pos = r == FAILED ? end : journal.pos + n;
 	}
+	/* A split line also gets a last piece, empty if need be, that
+	 * carries CONTAINER_PARTIAL_LAST. */
+	if (c->eof && (js->pending_len || js->split) &&
+	    journal_emit(js, c->stream, "", 0, true, true) == BLOCKED) {
+		journal_wait();
+		return false;
+	}
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
-/* The drivers together (logging.md §1) */
+/* The drivers together (docs/logging.md §1) */
 
-/* A read may hold several chunks: each STDIO_BUF_SIZE slice gets its own
- * timestamp and its own journald pieces, exactly as if it had been read
- * alone (stdio.md §4), but the k8s-file records of all of them go out in
- * one write. */
-void log_write(enum stream s, const char *buf, size_t len)
+/* k8s-file takes a chunk whole the first time it is offered: each
+ * STDIO_BUF_SIZE slice gets its own timestamp, exactly as if it had been
+ * read alone (docs/stdio.md §4), but the records of all of them go out in
+ * one write.  Output that ends without a newline ends with its P record
+ * (docs/logging.md §2.3): at the end of a stream there is nothing left to
+ * flush. */
+static void k8s_deliver(const struct chunk *c)
 {
 	size_t off, n;
 
-	if (k8s.fd >= 0 && len > 0) {
-		for (off = 0; off < len; off += n) {
-			n = len - off < STDIO_BUF_SIZE ? len - off
-						       : STDIO_BUF_SIZE;
-			k8s_write(s, buf + off, n);
-		}
-		/* Before journald, which gathers its entries in iov_pool
-		 * too. */
-		k8s_flush();
+	for (off = 0; off < c->len; off += n) {
+		n = c->len - off < STDIO_BUF_SIZE ? c->len - off
+						  : STDIO_BUF_SIZE;
+		k8s_write(c->stream, c->data + off, n);
 	}
-	if (cfg.log_journald) {
-		for (off = 0; off < len; off += n) {
-			n = len - off < STDIO_BUF_SIZE ? len - off
-						       : STDIO_BUF_SIZE;
-			journal_write(s, buf + off, n);
-		}
-	}
+	k8s_flush();
 }
 
-void log_flush(enum stream s)
+bool log_deliver(const struct chunk *c)
 {
-	struct journal_stream *js = &jstream[stream_index(s)];
+	static uint32_t k8s_seq;
 
-	/* k8s-file has nothing pending: output that ended without a
-	 * newline ends with its P record (logging.md §2.3), so that readers
-	 * rebuild exactly the bytes.  (Upstream main now adds an empty F
-	 * record here, which makes `podman logs` print a newline the
-	 * container never wrote.)
-	 *
-	 * A split line also gets a last piece, empty if need be, that
-	 * carries CONTAINER_PARTIAL_LAST. */
-	if (cfg.log_journald && (js->pending_len || js->split))
-		journal_emit(s, js, "", 0, true, true);
+	if (k8s.fd >= 0 && k8s_seq != c->seq && c->len > 0)
+		k8s_deliver(c);
+	k8s_seq = c->seq;
+	return !cfg.log_journald || journal_deliver(c);
 }
 
 void log_reset(void)
@@ -1283,9 +1375,9 @@ void log_reset(void)
 		close(k8s.fd);
 	memset(&k8s, 0, sizeof(k8s));
 	k8s.fd = -1;
-	if (journal_fd >= 0)
-		close(journal_fd);
-	journal_fd = -1;
+	journal_close();
+	journal.absent = false;
+	journal.retry_at = 0;
 	for (int i = 0; i < 2; i++) {
 		jstream[i].pending_len = 0;
 		jstream[i].split = 0;

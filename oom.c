@@ -1,4 +1,4 @@
-/* oom.c - OOM detection on cgroup v1 and v2 (oom.md).
+/* oom.c - OOM detection on cgroup v1 and v2 (docs/oom.md).
  *
  * When the kernel's OOM killer acts in the container's memory cgroup we
  * create empty "oom" files in the persist dir (Podman) and the bundle
@@ -10,7 +10,7 @@
  * notification can arrive in the same loop iteration, and the loop stops
  * at the death.
  *
- * Deviations from oom.md, for the users' sake:
+ * Deviations from docs/oom.md, for the users' sake:
  *  - v2: the counters are read once at oom_start as the baseline, so a
  *    count left in the cgroup by an earlier OOM (an exec session in a
  *    container that was OOM-killed before) is no false alarm;
@@ -29,6 +29,7 @@
  * whose v2 tree has no memory controller.
  */
 #include "conmon.h"
+#include "testing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +69,7 @@ static struct {
 	/* The inotify fd (v2) or the eventfd (v1); -1 when not watching. */
 	struct watch w;
 	enum { OOM_OFF, OOM_V1, OOM_V2 } mode;
-	/* v2: the oom and oom_kill values last acted on (oom.md §3.2). */
+	/* v2: the oom and oom_kill values last acted on (docs/oom.md §3.2). */
 	uint64_t seen_oom, seen_oom_kill;
 	/* cgroup_file begins with the cgroup directory, this long. */
 	size_t dir_len;
@@ -131,7 +132,7 @@ static int for_each_line(int fd, char *buf, size_t cap, line_fn *fn, void *ctx)
 }
 
 /* ------------------------------------------------------------------ */
-/* Finding the container's cgroup (oom.md §2). */
+/* Finding the container's cgroup (docs/oom.md §2). */
 
 struct cgroup_query {
 	bool v2;
@@ -275,7 +276,7 @@ static bool cgroup_holds_us(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The oom files (oom.md §1). */
+/* The oom files (docs/oom.md §1). */
 
 static bool write_oom_file(const char *dir)
 {
@@ -336,7 +337,7 @@ static void say_unavailable(const char *why)
 }
 
 /* ------------------------------------------------------------------ */
-/* cgroup v2 (oom.md §3). */
+/* cgroup v2 (docs/oom.md §3). */
 
 /* Digits only, no sign or blanks, no overflow. */
 static bool parse_u64(const char *s, uint64_t *out)
@@ -474,7 +475,7 @@ static void start_v2(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* cgroup v1 (oom.md §4). */
+/* cgroup v1 (docs/oom.md §4). */
 
 static void read_v1_event(void)
 {

@@ -3,12 +3,13 @@
  * the sd-notify relay.
  *
  * Everything is static and sized at build time: a fixed table of attach
- * clients, one line buffer per FIFO, one input buffer shared by all attach
- * clients.  The large buffers are page aligned in .bss, so a container
- * that never receives input never faults them in, and a keystroke faults
- * in one page, not eight.
+ * clients, one line buffer per FIFO, one datagram buffer for sd-notify.
+ * Attach clients take container output at their own pace, each with its
+ * position in the current chunk (attach_deliver); their input goes to
+ * io.c's stdin buffer.
  */
 #include "conmon.h"
+#include "testing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,42 +26,27 @@
 #include <time.h>
 #include <unistd.h>
 
-#define container_of(ptr, type, member)                                        \
-	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
-
 /* Longest path bind(2) takes, excluding the NUL. */
 #define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 /* Attach clients served at once.  A slot costs 24 bytes; real use is one
  * or two (podman attach, kubectl attach).  What bounds the count is the
  * kernel: each client that stops reading can pin ATTACH_SNDBUF of socket
- * memory, so 32 stalled clients pin at most 32 * 8 MiB. */
+ * memory until it reads or leaves. */
 #define ATTACH_SLOTS 32
 /* Requested send buffer per client; the kernel doubles it for its own
- * bookkeeping.  An 8193-byte packet costs about 16 KiB of it, so this
- * absorbs roughly 4 MiB of output while a client is busy.  Without
- * CAP_NET_ADMIN the kernel caps it at net.core.wmem_max. */
+ * bookkeeping.  An 8193-byte packet costs about 16 KiB of it, so a client
+ * busy elsewhere for a moment does not pause the container at once.
+ * Without CAP_NET_ADMIN the kernel caps it at net.core.wmem_max. */
 #define ATTACH_SNDBUF (4 << 20)
 
 static char *path_join(char *dst, size_t cap, const char *dir,
 		       const char *name);
 
-/* At most one message a second for a condition that can repeat at the
- * rate of container output. */
-static bool ratelimit_pass(time_t *next)
-{
-	struct timespec now;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
-		return true;
-	if (now.tv_sec < *next)
-		return false;
-	*next = now.tv_sec + 1;
-	return true;
-}
+static void winsz_start(void);
 
 /* ------------------------------------------------------------------ */
-/* Console socket (stdio.md §2.1). */
+/* Console socket (docs/stdio.md §2.1). */
 
 static struct {
 	struct watch listener; /* until the runtime connects */
@@ -69,8 +55,8 @@ static struct {
 	char path[SUN_PATH_MAX + 1];
 } console = {.listener = {.fd = -1}, .conn = {.fd = -1}};
 
-static void console_listener_event(struct watch *w, uint32_t events);
-static void console_conn_event(struct watch *w, uint32_t events);
+static void on_console_listener(struct watch *w, uint32_t events);
+static void on_console_conn(struct watch *w, uint32_t events);
 
 /* Six random characters for the socket name.  Uniqueness comes from
  * bind(2) failing on an existing name, so weak randomness only costs a
@@ -130,8 +116,8 @@ void console_create(void)
 	if (listen(fd, 128) < 0)
 		pexit("Failed to listen on console-socket");
 	console.listener.fd = fd;
-	console.listener.fn = console_listener_event;
-	console.conn.fn = console_conn_event;
+	console.listener.fn = on_console_listener;
+	console.conn.fn = on_console_conn;
 }
 
 const char *console_path(void)
@@ -165,7 +151,7 @@ static void console_close_listener(void)
 	console.listener.fd = -1;
 }
 
-/* Enable output newline translation (stdio.md §2.1 step 5): the container
+/* Enable output newline translation (docs/stdio.md §2.1 step 5): the container
  * sees a normal tty, logs and attach clients get "\r\n". */
 static void console_set_onlcr(int master)
 {
@@ -259,7 +245,7 @@ static bool console_accept(void)
 	return true;
 }
 
-static void console_conn_event(struct watch *w, uint32_t events)
+static void on_console_conn(struct watch *w, uint32_t events)
 {
 	(void)w, (void)events;
 	if (console.conn.fd >= 0)
@@ -279,7 +265,7 @@ static void console_take(void)
 	}
 }
 
-static void console_listener_event(struct watch *w, uint32_t events)
+static void on_console_listener(struct watch *w, uint32_t events)
 {
 	(void)w, (void)events;
 	console_take();
@@ -296,18 +282,22 @@ void console_check_pending(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The attach socket (attach.md). */
+/* The attach socket (docs/attach.md). */
 
 enum {
-	CLIENT_READ = 1,   /* we still read its input */
-	CLIENT_WRITE = 2,  /* we still send it output */
-	CLIENT_PAUSED = 4, /* reading, but off the loop until resume */
+	CLIENT_READ = 1,       /* we still read its input */
+	CLIENT_WRITE = 2,      /* we still send it output */
+	CLIENT_INPUT_HELD = 4, /* its input waits until stdin takes more */
+	CLIENT_BEHIND = 8,     /* its output waits for EPOLLOUT */
+	CLIENT_WATCHED = 16,   /* on the loop */
 };
 
+/* A client's place in the output: how much of the current chunk it has
+ * been sent (docs/attach.md §6). */
 struct attach_client {
 	struct watch w;
 	uint8_t flags; /* 0: free slot */
-	uint32_t dropped;
+	uint32_t sent;
 };
 
 static struct attach_client clients[ATTACH_SLOTS];
@@ -315,14 +305,16 @@ static int nclients;
 static struct watch attach_listener = {.fd = -1};
 static bool attach_listener_watched, attach_made, attach_symlink_made;
 
-/* One client packet at a time goes to container stdin; while io.c holds an
- * unwritten remainder it points into this buffer, so no client is read
- * until attach_input_resume(). */
-static char attach_input[ATTACH_INPUT_SIZE] __attribute__((aligned(4096)));
+/* The chunk the clients are being given: a new one restarts every
+ * client's position. */
+static struct {
+	uint32_t seq;
+	size_t len;
+} attach_chunk;
 
-static time_t drop_warn_next, full_warn_next;
+static int64_t full_warn_next;
 
-/* <socket-dir-path>/<cuuid>, the name attach.md §2.2 gives the link. */
+/* <socket-dir-path>/<cuuid>, the name docs/attach.md §2 gives the link. */
 static char *attach_link_name(char *dst, size_t cap)
 {
 	const char *dir =
@@ -357,7 +349,7 @@ static void attach_make_symlink(const char *link)
 		pexit("Failed to create symlink for notify socket");
 }
 
-static void attach_listener_event(struct watch *w, uint32_t events);
+static void on_attach_listener(struct watch *w, uint32_t events);
 
 void attach_create(void)
 {
@@ -385,7 +377,7 @@ void attach_create(void)
 	if (fd < 0)
 		pexit("Failed to create socket %s/attach", dir);
 	/* An exec session reuses the container's bundle: its socket replaces
-	 * the container's (tests.md, 08-exec). */
+	 * the container's. */
 	if (unlinkat(dirfd, "attach", 0) < 0 && errno != ENOENT)
 		pexit("Failed to remove existing socket: %s/attach", dir);
 	snprintf(addr.sun_path, sizeof(addr.sun_path),
@@ -399,7 +391,7 @@ void attach_create(void)
 		pexit("Failed to listen on attach socket: %s/attach", dir);
 	close(dirfd);
 	attach_listener.fd = fd;
-	attach_listener.fn = attach_listener_event;
+	attach_listener.fn = on_attach_listener;
 }
 
 void attach_start(void)
@@ -410,71 +402,103 @@ void attach_start(void)
 	attach_listener_watched = true;
 }
 
-static void attach_client_close(struct attach_client *c)
+/* Put the client on the loop for what it waits for: input while we read
+ * it and stdin takes it, EPOLLOUT while its output is behind.  A client
+ * that stopped sending stays on the loop with no events, for its hang-up
+ * (always reported) to free the slot; but while its input is held, a
+ * hang-up would fire in every round, so it is off the loop until
+ * attach_input_resume(). */
+static void client_sync(struct attach_client *c)
 {
-	if (!(c->flags & CLIENT_PAUSED))
+	uint32_t events = 0;
+	bool want;
+
+	if ((c->flags & CLIENT_READ) && !(c->flags & CLIENT_INPUT_HELD))
+		events |= EPOLLIN | EPOLLRDHUP;
+	if (c->flags & CLIENT_BEHIND)
+		events |= EPOLLOUT;
+	want = events || !(c->flags & CLIENT_READ);
+	if (!want) {
+		if (c->flags & CLIENT_WATCHED)
+			watch_del(&c->w);
+		c->flags &= ~CLIENT_WATCHED;
+	} else if (c->flags & CLIENT_WATCHED) {
+		watch_mod(&c->w, events);
+	} else {
+		watch_add(&c->w, events);
+		c->flags |= CLIENT_WATCHED;
+	}
+}
+
+static void client_close(struct attach_client *c)
+{
+	if (c->flags & CLIENT_WATCHED)
 		watch_del(&c->w);
-	if (c->dropped)
-		ninfo("Attach client %d lost %u output packets", c->w.fd,
-		      (unsigned)c->dropped);
 	close(c->w.fd);
 	c->w.fd = -1;
 	c->flags = 0;
-	c->dropped = 0;
 	nclients--;
 }
 
-/* The client stopped sending (attach.md §5); it keeps receiving output. */
-static void attach_client_input_done(struct attach_client *c)
+/* The client stopped sending (docs/attach.md §5); it keeps receiving
+ * output. */
+static void client_input_done(struct attach_client *c)
 {
 	shutdown(c->w.fd, SHUT_RD);
-	c->flags &= ~CLIENT_READ;
-	if (!(c->flags & CLIENT_WRITE)) {
-		attach_client_close(c);
-	} else {
-		/* No events requested: only the hang-up of a client that
-		 * closed for good still arrives, and closes the slot. */
-		watch_mod(&c->w, 0);
-	}
+	c->flags &= ~(CLIENT_READ | CLIENT_INPUT_HELD);
+	if (!(c->flags & CLIENT_WRITE))
+		client_close(c);
+	else
+		client_sync(c);
 	io_stdin_client_done();
 	/* Closing stdin drops a remainder io.c may have held: the clients
-	 * paused behind it now get their input read and discarded. */
+	 * held behind it now get their input read and discarded. */
 	if (io_stdin_state() == STDIN_CLOSED)
 		attach_input_resume();
 }
 
-static void attach_client_pause(struct attach_client *c)
+/* Sending failed for good: the client gets no more output. */
+static void client_output_done(struct attach_client *c)
 {
-	/* Off the loop entirely, not just without EPOLLIN: a client that
-	 * hung up would otherwise report EPOLLHUP in every iteration while
-	 * its last packets wait for stdin. */
-	watch_del(&c->w);
-	c->flags |= CLIENT_PAUSED;
+	pwarn("Failed to write to remote console socket");
+	shutdown(c->w.fd, SHUT_WR);
+	c->flags &= ~(CLIENT_WRITE | CLIENT_BEHIND);
+	if (!(c->flags & CLIENT_READ))
+		client_close(c);
+	else
+		client_sync(c);
 }
 
-static void attach_client_read(struct attach_client *c)
+static void client_hold_input(struct attach_client *c)
+{
+	c->flags |= CLIENT_INPUT_HELD;
+	client_sync(c);
+}
+
+/* One packet from the client to container stdin (docs/stdio.md §3). */
+static void client_read(struct attach_client *c)
 {
 	enum stdin_state st = io_stdin_state();
-	char discard;
+	size_t cap = 0;
+	char *buf = io_stdin_buffer(&cap), discard;
 	ssize_t n;
 
 	if (st == STDIN_LATER || st == STDIN_BUSY) {
-		attach_client_pause(c);
+		client_hold_input(c);
 		return;
 	}
-	if (st == STDIN_READY)
-		n = recv(c->w.fd, attach_input, sizeof(attach_input), 0);
+	if (buf)
+		n = recv(c->w.fd, buf, cap, 0);
 	else /* nowhere to go: drop the whole packet, touch no buffer */
 		n = recv(c->w.fd, &discard, 1, MSG_TRUNC);
 	if (n > 0) {
-		if (st != STDIN_READY)
+		if (!buf)
 			return;
-		io_stdin_write(attach_input, (size_t)n);
-		/* Others are paused as their turn comes; this one is likely
+		io_stdin_write((size_t)n);
+		/* Others are held as their turn comes; this one is likely
 		 * to have more, so spare it a wake-up. */
-		if (io_stdin_state() == STDIN_BUSY && c->w.fd >= 0 &&
-		    (c->flags & CLIENT_READ))
-			attach_client_pause(c);
+		if (io_stdin_state() == STDIN_BUSY && (c->flags & CLIENT_READ))
+			client_hold_input(c);
 		return;
 	}
 	if (n < 0) {
@@ -486,36 +510,102 @@ static void attach_client_read(struct attach_client *c)
 			return;
 		pwarn("Failed to read from attach client %d", c->w.fd);
 	}
-	attach_client_input_done(c);
+	client_input_done(c);
 }
 
-static void attach_client_event(struct watch *w, uint32_t events)
+/* Send the client what it lacks of the current chunk, a packet per
+ * STDIO_BUF_SIZE slice behind the type byte (docs/attach.md §4).  A
+ * SOCK_SEQPACKET send takes a whole packet or nothing, so a packet is
+ * never cut.  False when the client is behind. */
+static bool client_send(struct attach_client *c, const struct chunk *ch)
+{
+	char type = (char)ch->stream;
+
+	while (c->sent < ch->len) {
+		size_t n = ch->len - c->sent;
+		struct iovec iov[2] = {
+		    {&type, 1},
+		    {(char *)ch->data + c->sent,
+		     n < STDIO_BUF_SIZE ? n : STDIO_BUF_SIZE},
+		};
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+
+		if (sendmsg(c->w.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+			c->sent += iov[1].iov_len;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS) {
+			c->flags |= CLIENT_BEHIND;
+			client_sync(c);
+			return false;
+		}
+		client_output_done(c);
+		break;
+	}
+	return true;
+}
+
+bool attach_deliver(const struct chunk *ch)
+{
+	bool done = true;
+
+	if (attach_chunk.seq != ch->seq) {
+		attach_chunk.seq = ch->seq;
+		for (int i = 0; nclients && i < ATTACH_SLOTS; i++)
+			clients[i].sent = 0;
+	}
+	attach_chunk.len = ch->len;
+	for (int i = 0; nclients && i < ATTACH_SLOTS; i++) {
+		struct attach_client *c = &clients[i];
+
+		if (!(c->flags & CLIENT_WRITE))
+			continue;
+		/* Behind: tried again once its EPOLLOUT came. */
+		if ((c->flags & CLIENT_BEHIND) || !client_send(c, ch))
+			done = false;
+	}
+	return done;
+}
+
+static void on_attach_client(struct watch *w, uint32_t events)
 {
 	struct attach_client *c = container_of(w, struct attach_client, w);
 
-	/* An event queued before the slot was closed in the same round. */
-	if (!c->flags || (c->flags & CLIENT_PAUSED))
+	/* An event queued before the client left the loop this round. */
+	if (!(c->flags & CLIENT_WATCHED))
 		return;
-	if (c->flags & CLIENT_READ) {
+	if ((c->flags & CLIENT_BEHIND) &&
+	    (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+		/* Room again, or gone: the next send tells which. */
+		c->flags &= ~CLIENT_BEHIND;
+		client_sync(c);
+		io_output_resume();
+		if (!(c->flags & CLIENT_WATCHED))
+			return;
+	}
+	if ((c->flags & CLIENT_READ) && !(c->flags & CLIENT_INPUT_HELD)) {
 		/* Hang-up and errors included: recv tells end of file from
 		 * pending input, which must reach stdin first. */
-		attach_client_read(c);
-	} else if (events & (EPOLLHUP | EPOLLERR)) {
-		attach_client_close(c);
+		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			client_read(c);
+	} else if (!(c->flags & CLIENT_READ) && !(c->flags & CLIENT_BEHIND) &&
+		   (events & (EPOLLHUP | EPOLLERR))) {
+		client_close(c);
 	}
 }
 
-static struct attach_client *attach_free_slot(void)
+static struct attach_client *free_slot(void)
 {
-	int i;
-
-	for (i = 0; i < ATTACH_SLOTS; i++)
+	for (int i = 0; i < ATTACH_SLOTS; i++)
 		if (!clients[i].flags)
 			return &clients[i];
 	return NULL;
 }
 
-static void attach_listener_event(struct watch *w, uint32_t events)
+static void on_attach_listener(struct watch *w, uint32_t events)
 {
 	struct attach_client *c;
 	int fd, size = ATTACH_SNDBUF;
@@ -529,7 +619,7 @@ static void attach_listener_event(struct watch *w, uint32_t events)
 			      "socket");
 		return;
 	}
-	c = attach_free_slot();
+	c = free_slot();
 	if (!c) {
 		static unsigned long refused;
 
@@ -542,75 +632,48 @@ static void attach_listener_event(struct watch *w, uint32_t events)
 		return;
 	}
 	ndebug("Accepted console connection %d", fd);
-	/* A deep queue lets a client that reads in bursts lose nothing;
-	 * SO_SNDBUFFORCE passes the sysctl limit when we may. */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+	/* A deeper queue means fewer pauses for a client that reads in
+	 * bursts.  SO_SNDBUFFORCE passes the sysctl limit when we may;
+	 * rootless, net.core.wmem_max caps it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) <
+	    0) {
+		static bool said_sndbuf;
+
+		if (!said_sndbuf)
+			ndebug("attach socket: SO_SNDBUFFORCE: %s, using "
+			       "SO_SNDBUF within net.core.wmem_max",
+			       strerror(errno));
+		said_sndbuf = true;
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
 				 sizeof(size));
-	c->w.fd = fd;
-	c->w.fn = attach_client_event;
-	c->flags = CLIENT_READ | CLIENT_WRITE;
-	nclients++;
-	watch_add(&c->w, EPOLLIN | EPOLLRDHUP);
-}
-
-void attach_broadcast(const char *pkt, size_t len)
-{
-	int i;
-
-	for (i = 0; nclients && i < ATTACH_SLOTS; i++) {
-		struct attach_client *c = &clients[i];
-		ssize_t n;
-
-		if (!(c->flags & CLIENT_WRITE))
-			continue;
-		/* SOCK_SEQPACKET sends all of the packet or nothing. */
-		do
-			n = send(c->w.fd, pkt, len,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-		while (n < 0 && errno == EINTR);
-		if (n >= 0)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS) {
-			/* The client is not reading: it loses this packet,
-			 * the log and the other clients lose nothing. */
-			c->dropped++;
-			if (ratelimit_pass(&drop_warn_next))
-				nwarn("Attach client %d is not reading: %u "
-				      "output packets dropped",
-				      c->w.fd, (unsigned)c->dropped);
-			continue;
-		}
-		pwarn("Failed to write to remote console socket");
-		shutdown(c->w.fd, SHUT_WR);
-		c->flags &= ~CLIENT_WRITE;
-		if (!(c->flags & CLIENT_READ))
-			attach_client_close(c);
 	}
+	c->w.fd = fd;
+	c->w.fn = on_attach_client;
+	c->flags = CLIENT_READ | CLIENT_WRITE;
+	/* Output read before it came is not replayed (docs/attach.md §4):
+	 * it starts with the next chunk. */
+	c->sent = (uint32_t)attach_chunk.len;
+	nclients++;
+	client_sync(c);
 }
 
 void attach_input_resume(void)
 {
-	int i;
-
-	for (i = 0; nclients && i < ATTACH_SLOTS; i++) {
+	for (int i = 0; nclients && i < ATTACH_SLOTS; i++) {
 		struct attach_client *c = &clients[i];
 
-		if (!(c->flags & CLIENT_PAUSED))
+		if (!(c->flags & CLIENT_INPUT_HELD))
 			continue;
-		c->flags &= ~CLIENT_PAUSED;
-		watch_add(&c->w, EPOLLIN | EPOLLRDHUP);
+		c->flags &= ~CLIENT_INPUT_HELD;
+		client_sync(c);
 	}
 }
 
 void attach_close_all(void)
 {
-	int i;
-
-	for (i = 0; nclients && i < ATTACH_SLOTS; i++)
+	for (int i = 0; nclients && i < ATTACH_SLOTS; i++)
 		if (clients[i].flags)
-			attach_client_close(&clients[i]);
+			client_close(&clients[i]);
 	if (attach_listener.fd < 0)
 		return;
 	if (attach_listener_watched)
@@ -655,7 +718,7 @@ void attach_remove_symlink(void)
 		return;
 	attach_symlink_made = false;
 	/* The untruncated name, as upstream: a link shortened by the length
-	 * quirk stays behind (attach.md §2.2). */
+	 * quirk stays behind (docs/attach.md §2.2). */
 	if (!attach_link_name(link, sizeof(link)))
 		return;
 	if (unlink(link) < 0 && errno != ENOENT) {
@@ -668,26 +731,22 @@ void attach_remove_symlink(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* ctl and winsz FIFOs (ctl.md). */
+/* ctl and winsz FIFOs (docs/ctl.md). */
 
 struct fifo {
-	struct watch w; /* read end */
-	int writer;	/* held write end */
+	struct watch w; /* opened read-write: reader and writer at once */
 	bool watched;
 	struct ctl_line line;
-	ctl_line_fn *on_line;
+	ctl_line_fn *apply;
 };
 
-static void ctl_on_line(void *ctx, const char *line, size_t len);
-static void winsz_on_line(void *ctx, const char *line, size_t len);
+static void apply_ctl_line(void *ctx, const char *line, size_t len);
+static void apply_winsz_line(void *ctx, const char *line, size_t len);
 
-static struct fifo ctl_fifo = {.w = {.fd = -1},
-			       .writer = -1,
-			       .on_line = ctl_on_line},
-		   winsz_fifo = {
-		       .w = {.fd = -1}, .writer = -1, .on_line = winsz_on_line};
+static struct fifo ctl_fifo = {.w = {.fd = -1}, .apply = apply_ctl_line},
+		   winsz_fifo = {.w = {.fd = -1}, .apply = apply_winsz_line};
 
-static void fifo_event(struct watch *w, uint32_t events);
+static void on_fifo(struct watch *w, uint32_t events);
 
 /* Relative to the bundle's directory fd: no path buffer, no length
  * limit. */
@@ -702,18 +761,15 @@ static void fifo_create(int dirfd, struct fifo *f, const char *name,
 		    mkfifoat(dirfd, name, 0660) < 0)
 			pexit("Failed to mkfifo at %s/%s", cfg.bundle, name);
 	}
+	/* Read-write, one fd: as a writer ourselves, the reader never sees
+	 * end of file when clients close, and ctl's resizes go into winsz
+	 * through the same fd.  Non-blocking both ways, so a FIFO nobody
+	 * drains (no pty yet, or never) cannot stall us. */
 	f->w.fd =
-	    openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	    openat(dirfd, name, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (f->w.fd < 0)
 		pexit("Failed to open %s fifo read half", what);
-	f->w.fn = fifo_event;
-	/* Holding a writer means the reader never sees end of file when
-	 * clients close.  The winsz writer is conmon's own: non-blocking, so
-	 * a FIFO nobody drains (no pty yet, or never) cannot stall us. */
-	f->writer =
-	    openat(dirfd, name, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (f->writer < 0)
-		pexit("Failed to open %s fifo write half", what);
+	f->w.fn = on_fifo;
 }
 
 void ctl_create(void)
@@ -743,12 +799,12 @@ void ctl_start(void)
 	fifo_start(&ctl_fifo);
 }
 
-void winsz_start(void)
+static void winsz_start(void)
 {
 	fifo_start(&winsz_fifo);
 }
 
-static void fifo_event(struct watch *w, uint32_t events)
+static void on_fifo(struct watch *w, uint32_t events)
 {
 	struct fifo *f = container_of(w, struct fifo, w);
 	char chunk[512];
@@ -765,7 +821,7 @@ static void fifo_event(struct watch *w, uint32_t events)
 		return;
 	}
 	ndebug("Got ctl message: %.*s on fd %d", (int)n, chunk, w->fd);
-	ctl_line_feed(&f->line, chunk, (size_t)n, f->on_line, NULL);
+	ctl_line_feed(&f->line, chunk, (size_t)n, f->apply, NULL);
 }
 
 static void ctl_warn(int code, int type, int rows, int cols)
@@ -776,7 +832,7 @@ static void ctl_warn(int code, int type, int rows, int cols)
 	nwarn("%s", text);
 }
 
-static void ctl_on_line(void *ctx, const char *line, size_t len)
+static void apply_ctl_line(void *ctx, const char *line, size_t len)
 {
 	int type, rows, cols, rc;
 	char msg[32];
@@ -800,12 +856,12 @@ static void ctl_on_line(void *ctx, const char *line, size_t len)
 	/* Through winsz rather than straight to the pty: it queues the
 	 * size until the pty arrives and keeps order with other writers. */
 	n = snprintf(msg, sizeof(msg), "%d %d\n", rows, cols);
-	if (write(winsz_fifo.writer, msg, (size_t)n) != n)
+	if (write(winsz_fifo.w.fd, msg, (size_t)n) != n)
 		nwarn("Failed to write to window resizing fd. A resize event "
 		      "may have been dropped");
 }
 
-static void winsz_on_line(void *ctx, const char *line, size_t len)
+static void apply_winsz_line(void *ctx, const char *line, size_t len)
 {
 	int rows, cols, rc;
 
@@ -931,7 +987,7 @@ int ctl_error_text(char *dst, size_t cap, int code, int type, int rows,
 }
 
 /* A line that reaches CTL_LINE_MAX - 1 bytes without its newline can
- * never be valid (ctl.md §2): report it once and skip to its newline, so
+ * never be valid (docs/ctl.md §2): report it once and skip to its newline, so
  * its tail cannot pass for a command of its own. */
 void ctl_line_feed(struct ctl_line *l, const char *data, size_t len,
 		   ctl_line_fn *fn, void *ctx)
@@ -966,20 +1022,25 @@ void ctl_line_feed(struct ctl_line *l, const char *data, size_t len,
 }
 
 /* ------------------------------------------------------------------ */
-/* sd-notify relay (lifecycle.md §14). */
+/* sd-notify relay (docs/lifecycle.md §14).  A message the host socket
+ * cannot take now is kept (one at a time) and the container side is not
+ * read meanwhile, so further messages wait in the kernel, with their
+ * senders, instead of being dropped. */
+
+static void on_notify(struct watch *w, uint32_t events);
+static void on_notify_host(struct watch *w, uint32_t events);
 
 static struct {
-	struct watch w; /* container side */
-	int host;
+	struct watch w;	   /* container side, bound in the bundle */
+	struct watch host; /* connected to --sdnotify-socket, made on use */
+	size_t held;	   /* length of the message waiting in notify_buf */
 	struct sockaddr_un host_addr;
 	socklen_t host_len;
-} notify = {.w = {.fd = -1}, .host = -1};
+} notify = {.w = {-1, on_notify}, .host = {-1, on_notify_host}};
 
 /* Only Podman's --sdnotify=container uses this; page aligned so a short
  * datagram faults in one page. */
 static char notify_buf[ATTACH_INPUT_SIZE] __attribute__((aligned(4096)));
-
-static void notify_event(struct watch *w, uint32_t events);
 
 void notify_setup(void)
 {
@@ -1011,41 +1072,81 @@ void notify_setup(void)
 		      bundle);
 	close(dirfd);
 
-	notify.host =
-	    socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (notify.host < 0)
-		pexit("Failed to create socket %s", cfg.sdnotify_socket);
 	/* Used literally and cut to fit, as upstream does. */
 	len = strnlen(cfg.sdnotify_socket, SUN_PATH_MAX);
 	notify.host_addr.sun_family = AF_UNIX;
 	memcpy(notify.host_addr.sun_path, cfg.sdnotify_socket, len);
 	notify.host_len =
 	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
-
-	notify.w.fn = notify_event;
 	watch_add(&notify.w, EPOLLIN);
 }
 
-static void notify_event(struct watch *w, uint32_t events)
+/* Connected, so that EPOLLOUT tells when the host's queue has room. */
+static bool notify_connect(void)
+{
+	if (notify.host.fd < 0)
+		notify.host.fd = socket(
+		    AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	return notify.host.fd >= 0 &&
+	       connect(notify.host.fd, (struct sockaddr *)&notify.host_addr,
+		       notify.host_len) == 0;
+}
+
+/* Send the held message.  True when it is gone (sent, or dropped because
+ * nobody listens: a host manager that is gone costs this message only);
+ * false when the host's queue is full. */
+static bool notify_relay(void)
+{
+	bool retried = false;
+
+	while (send(notify.host.fd, notify_buf, notify.held, MSG_NOSIGNAL) <
+	       0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return false;
+		/* Not connected yet, or the listener was replaced. */
+		if ((errno == ENOTCONN || errno == ECONNREFUSED ||
+		     errno == EBADF) &&
+		    !retried) {
+			retried = true;
+			if (notify_connect())
+				continue;
+		}
+		pwarn("Failed to write to socket host notify socket");
+		break;
+	}
+	notify.held = 0;
+	return true;
+}
+
+static void on_notify(struct watch *w, uint32_t events)
 {
 	ssize_t n;
-	size_t out;
 
 	(void)events;
+	if (notify.held)
+		return;
 	n = recv(w->fd, notify_buf, sizeof(notify_buf), 0);
 	if (n <= 0) {
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			pwarn("Failed to read from notify socket");
 		return;
 	}
-	out = notify_filter(notify_buf, (size_t)n);
-	if (!out)
+	notify.held = notify_filter(notify_buf, (size_t)n);
+	if (!notify.held || notify_relay())
 		return;
-	/* A host manager that is gone or slow costs this one message only;
-	 * the relay goes on. */
-	if (sendto(notify.host, notify_buf, out, MSG_DONTWAIT | MSG_NOSIGNAL,
-		   (struct sockaddr *)&notify.host_addr, notify.host_len) < 0)
-		pwarn("Failed to write to socket host notify socket");
+	watch_del(&notify.w);
+	watch_add(&notify.host, EPOLLOUT);
+}
+
+static void on_notify_host(struct watch *w, uint32_t events)
+{
+	(void)events;
+	if (!notify.held || !notify_relay())
+		return;
+	watch_del(w);
+	watch_add(&notify.w, EPOLLIN);
 }
 
 static bool notify_line_allowed(const char *s, size_t n)

@@ -142,7 +142,7 @@ make_bundle() {
 }
 
 # conmon_args DIR ID RUNTIME LOG [EXTRA...]: Podman's create arguments
-# (clients.md §2.2) for a container whose files live in DIR: bundle
+# (docs/clients.md §2.2) for a container whose files live in DIR: bundle
 # DIR/b, exit dir DIR/exits, persist dir DIR/persist, attach socket
 # DIR/b/attach (--full-attach). --syslog is left out: this host has no
 # /dev/log, and an idle conmon does not log.

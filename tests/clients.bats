@@ -2,14 +2,14 @@
 # CRI-O as conmon's client, on a real runtime ($RUNTIME: runc or crun).
 # CRI-O is not packaged for Debian 12, so these tests run conmon with the
 # exact argument lists, descriptors, working directory and environment
-# CRI-O uses (clients.md §3), and check what CRI-O reads back: the version
+# CRI-O uses (docs/clients.md §3), and check what CRI-O reads back: the version
 # probe, one JSON value on a SOCK_STREAM sync pipe, the conmon pidfile,
 # the exit file (inotify on the exits dir) and <persist-dir>/exit, the oom
 # file in the bundle, attach through <socket-dir>/<cid>/attach, resize
 # and log reopen through ctl (with a kubelet-style reader following the
 # rotated log), and exec-sync probes with a timeout and an output cap.
-# Spec: clients.md §3, sync-protocol.md, attach.md §2.2, ctl.md §5,
-# logging.md §2.5-§2.6 and §6, lifecycle.md §15, oom.md §1.
+# Spec: docs/clients.md §3, docs/sync-protocol.md, docs/attach.md §2.2, docs/ctl.md §5,
+# docs/logging.md §2.5-§2.6 and §6, docs/lifecycle.md §15, docs/oom.md §1.
 
 load helpers
 
@@ -42,7 +42,7 @@ teardown() {
 # ---------------------------------------------------------------- CRI-O
 
 # crio_args [OPTION...]: CRI-O's create command line, in its order
-# (clients.md §3.2), with the optional parts given (-t, -i,
+# (docs/clients.md §3.2), with the optional parts given (-t, -i,
 # --leave-stdin-open, --log-size-max N, ...) after --syslog -u.
 crio_args() {
 	CRIO_ARGS=(
@@ -312,7 +312,7 @@ log_has_lines() {
 # ---------------------------------------------------------------- exec-sync
 
 # crio_exec_sync [-t] [-T N] -- COMMAND...: an exec-sync probe in the
-# running container, as CRI-O runs it (clients.md §3.3, lib/exec-sync, in
+# running container, as CRI-O runs it (docs/clients.md §3.3, lib/exec-sync, in
 # CRI-O's environment). Sets SYNC_STATUS and SYNC_TEXT; PROBE_LOG is the
 # temporary log.
 crio_exec_sync() {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The ctl and winsz FIFOs on a real runtime ($RUNTIME): the validation
-# table of ctl.md §3 row by row through the real FIFO, observed by a
+# table of docs/ctl.md §3 row by row through the real FIFO, observed by a
 # terminal container that prints `stty size` on request while an attach
-# client is connected; log reopen (ctl.md §5, logging.md §6) as CRI-O sees
+# client is connected; log reopen (docs/ctl.md §5, docs/logging.md §6) as CRI-O sees
 # it through inotify, and with --log-rotate.  Reopen under load is
 # logging.bats' business.
 

@@ -5,10 +5,11 @@
 # with a real attach client, exec with a terminal, CRI-O's exec-sync
 # (--sync, -T, --log-global-size-max) driven exactly as CRI-O does, restore,
 # the sd-notify relay, the descriptors the container and the exit command
-# see, and LISTEN_PID.  Spec: lifecycle.md §6-§8, §12-§16,
-# sync-protocol.md, clients.md §2.4, §2.7, §3.3.
+# see, and LISTEN_PID.  Spec: docs/lifecycle.md §6-§8, §12-§16,
+# docs/sync-protocol.md, docs/clients.md §2.4, §2.7, §3.3.
 
 load helpers
+load lib/attach
 
 setup() {
 	common_setup
@@ -22,6 +23,7 @@ setup() {
 	EXEC_SPEC=$EXEC_BUNDLE/exec-process-1
 	mkdir -p "$EXEC_EXIT_DIR" "$EXEC_PERSIST_DIR"
 	CTR_MONITOR_PID= EXEC_MONITOR_PID= LISTENER_PID=
+	attach_tools_build
 }
 
 teardown() {
@@ -32,6 +34,7 @@ teardown() {
 		fi
 	done
 	[ -z "$CTR_MONITOR_PID" ] || MONITOR_PID=$CTR_MONITOR_PID
+	probes_teardown
 	common_teardown
 }
 
@@ -56,7 +59,7 @@ exec_spec() {
 		"$LIB_DIR/config.json.in" --args -- "$@" >"$EXEC_SPEC"
 }
 
-# podman_exec_args [LOG]: Podman's exec command line (clients.md §2.2,
+# podman_exec_args [LOG]: Podman's exec command line (docs/clients.md §2.2,
 # §2.4) up to the exec options, with the log driver LOG (default a
 # k8s-file log, so the output can be checked; Podman uses -l none).
 podman_exec_args() {
@@ -72,7 +75,7 @@ podman_exec_args() {
 }
 
 # legacy_exec_args: an exec without --api-version, -u or -b, as CRI-O's
-# exec-sync has it (clients.md §3.3), but daemonized and with exit files.
+# exec-sync has it (docs/clients.md §3.3), but daemonized and with exit files.
 legacy_exec_args() {
 	EXEC_ARGS=(
 		-c "$CID" -n exec-test -r "$RUNTIME_UNDER_TEST"
@@ -206,7 +209,7 @@ exec_sync() {
 }
 
 # crio_exec_sync_args [-t] [-T N]: CRI-O's exec-sync command line, in its
-# order (clients.md §3.3).
+# order (docs/clients.md §3.3).
 crio_exec_sync_args() {
 	local tty= timeout=
 	while [ $# -gt 0 ]; do
@@ -231,7 +234,7 @@ exec_log_stream() {
 }
 
 # launch_podman_fds N ARGS...: run the launcher with ARGS the way Podman
-# lays out descriptors (clients.md §2.5): files $T/fd3 .. $T/fd<N+2> open
+# lays out descriptors (docs/clients.md §2.5): files $T/fd3 .. $T/fd<N+2> open
 # at 3..N+2 (create them first), the sync pipe at N+3, the start pipe at
 # N+4, plus the redirections in EXTRA_FDS (e.g. "9<file"), and no other
 # fd; cwd $T, output to $T/launcher.*. Writes the start byte and waits for
@@ -314,7 +317,7 @@ inode_of() {
 
 @test "exec: a process that exits at once never loses its status" {
 	# It may be gone before the runtime is: conmon reaps it while it waits
-	# for the runtime and must remember its status (lifecycle.md §6.4).
+	# for the runtime and must remember its status (docs/lifecycle.md §6.4).
 	start_target
 	exec_spec sh -c 'exit 9'
 	local i
@@ -440,7 +443,7 @@ inode_of() {
 	USE_ATTACH_PIPE=1
 	exec_launch "${EXEC_ARGS[@]}" -t -e --exec-attach --exec-process-spec "$EXEC_SPEC"
 	attach_read
-	# Podman's order (clients.md §2.7): resize, connect, second byte.
+	# Podman's order (docs/clients.md §2.7): resize, connect, second byte.
 	echo '1 24 80' >"$EXEC_BUNDLE/ctl"
 	attached_exec 0
 	assert_eq "$(cat "$T/client.2")" $'24 80\r' "stty size"
@@ -457,7 +460,7 @@ inode_of() {
 }
 
 @test "exec in the container's own bundle and cuuid: its socket, FIFOs and link are replaced" {
-	# Upstream's suite runs exec sessions this way (tests.md, 08-exec).
+	# Upstream's suite runs exec sessions this way (its test 08-exec).
 	start_target
 	[ -S "$BUNDLE/attach" ] && [ -p "$BUNDLE/ctl" ] && [ -L "$SOCKET_DIR/$CUUID" ]
 	local before
@@ -503,7 +506,7 @@ inode_of() {
 
 @test "exec -t: a terminal exec that exits at once keeps its status" {
 	# --exec --terminal --api-version: the process may exit before the
-	# runtime has; conmon waits for both (lifecycle.md §9).
+	# runtime has; conmon waits for both (docs/lifecycle.md §9).
 	start_target
 	exec_spec -t sh -c 'tty; exit 5'
 	local i
@@ -642,6 +645,30 @@ inode_of() {
 	assert_eq "$(exec_log_stream stdout | wc -c)" 8192 "logged bytes"
 }
 
+@test "exec -T 1 whose output waits for a client that never reads: timed out on time, the process killed" {
+	start_target
+	exec_spec sh -c 'seq 1 3000000; exec sleep 5'
+	podman_exec_args none
+	USE_ATTACH_PIPE=1
+	exec_launch "${EXEC_ARGS[@]}" -e --exec-attach -T 1 --exec-process-spec "$EXEC_SPEC"
+	attach_read
+	probe_start stuck --no-read "$EXEC_BUNDLE/attach"
+	local t0 ms pid
+	t0=$(date +%s%N)
+	printf '\0' >&"$START_FD"
+	sync_expect '^\{"data": [1-9][0-9]*\}$'
+	pid=$(tr -d ' \n' <"$EXEC_PIDFILE")
+	sync_expect '^\{"data": -1, "message": "command timed out"\}$'
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# timed out after $ms ms" >&3
+	[ "$ms" -lt 2500 ] || { echo "took $ms ms" >&2; return 1; }
+	exec_wait_exit
+	assert_eq "$EXEC_EXIT_CODE" -1
+	wait_until "$WAIT" pid_gone "$pid"
+	# The stuck client is let go with the rest.
+	probe_wait stuck
+}
+
 @test "exec-sync --log-global-size-max: output over the cap is cut at the cap" {
 	start_target
 	# 1000 numbered lines of 100 bytes; the cap lets about 200 through.
@@ -667,7 +694,7 @@ inode_of() {
 
 # ---------------------------------------------------------------- argv
 
-@test "runtime argv for exec, in the order of lifecycle.md §6.1 (fake runtime)" {
+@test "runtime argv for exec, in the order of docs/lifecycle.md §6.1 (fake runtime)" {
 	RUNTIME_UNDER_TEST=$FAKE_RUNTIME
 	CONMON_ENV=(FAKE_RUNTIME_LOG="$T/argv")
 	exec_spec true
@@ -692,7 +719,7 @@ inode_of() {
 	exec_wait_exit
 }
 
-@test "exec -t with a runtime that never sends the pty: --console-socket in the argv, then the spec's failure" {
+@test "exec -t with a runtime that never sends the pty: --console-socket in the argv, then the documented failure" {
 	RUNTIME_UNDER_TEST=$FAKE_RUNTIME
 	# The socket is made in TMPDIR; this runtime exits without using it.
 	CONMON_ENV=(FAKE_RUNTIME_LOG="$T/argv" FAKE_RUNTIME_MODE=nopid TMPDIR="$T")
@@ -754,7 +781,7 @@ log_lines_above() {
 	assert_eq "$EXIT_CODE" 137
 }
 
-@test "restore: runtime argv in the order of lifecycle.md §6.1, then as create (fake runtime)" {
+@test "restore: runtime argv in the order of docs/lifecycle.md §6.1, then as create (fake runtime)" {
 	RUNTIME_UNDER_TEST=$FAKE_RUNTIME
 	CONMON_ENV=(FAKE_RUNTIME_LOG="$T/argv")
 	mkdir "$T/checkpoint"
@@ -997,7 +1024,7 @@ runtime_env() {
 	wait_exit
 }
 
-@test "LISTEN_PID: an invalid value fails the runtime start with the spec's words" {
+@test "LISTEN_PID: an invalid value fails the runtime start with the documented words" {
 	listen_pid_runtime
 	CONMON_ENV=(LISTEN_PID=12x)
 	conmon_default_args

@@ -2,7 +2,7 @@
 # The container lifecycle end to end on a real runtime ($RUNTIME: runc or
 # crun): launcher, sync pipe, pid files, exit statuses and files, timeout,
 # exit command, the k8s-file log, and the launcher's own validation.
-# Spec: lifecycle.md, sync-protocol.md, cli.md §5, logging.md §2.
+# Spec: docs/lifecycle.md, docs/sync-protocol.md, docs/cli.md §5, docs/logging.md §2.
 
 load helpers
 
@@ -290,7 +290,7 @@ teardown() {
 	[ ! -e "$PERSIST_DIR/exit" ]
 }
 
-@test "runtime argv for create, in the order of lifecycle.md §6.1 (fake runtime)" {
+@test "runtime argv for create, in the order of docs/lifecycle.md §6.1 (fake runtime)" {
 	RUNTIME_UNDER_TEST=$FAKE_RUNTIME
 	CONMON_ENV=(FAKE_RUNTIME_LOG="$T/argv" FAKE_MARKER=passed-through)
 	conmon_create -s --runtime-arg --ra1 --runtime-arg 'ra 2' \
@@ -389,7 +389,7 @@ teardown() {
 
 # ------------------------------------------------------------ k8s-file log
 
-@test "k8s-file: stdout and stderr records in the logging.md §2.2 format" {
+@test "k8s-file: stdout and stderr records in the docs/logging.md §2.2 format" {
 	bundle_sh 'echo out1; echo err1 >&2; echo out2; echo "x y  z"'
 	run_container
 	assert_eq "$EXIT_CODE" 0
@@ -426,7 +426,7 @@ teardown() {
 		cat "$CTR_LOG"
 		false
 	}
-	# logging.md §2.3: output ending without a newline ends with a P
+	# docs/logging.md §2.3: output ending without a newline ends with a P
 	# record, and a reader's reassembly gives back exactly the bytes.
 	assert_eq "$("$LIB_DIR/k8s-log" --records "$CTR_LOG" | tail -n 1)" "stdout P 10" "last record"
 	assert_eq "$(log_stream stdout | od -An -c | tr -s ' ')" "$(printf 'no newline' | od -An -c | tr -s ' ')" "stdout bytes"

@@ -3,7 +3,7 @@
 # limit, rotation, lifetime cap, allowlist, reopen while the container
 # writes, a full file system, none and passthrough, and journald read back
 # from a real systemd-journald that tests/journald-env starts in a private
-# mount namespace.  Spec: logging.md, ctl.md §5, cli.md §4-§5.
+# mount namespace.  Spec: docs/logging.md, docs/ctl.md §5, docs/cli.md §4-§5.
 
 load helpers
 
@@ -321,11 +321,61 @@ jentries() {
 		'[null]' "--no-container-partial-message"
 }
 
-@test "journald: no journald listening is no error" {
-	bundle_sh 'echo into the void'
-	# Outside journald-env's namespace there is no journald on this host
-	# (or there is one, and the entry simply lands there).
-	run_container --log-path journald:
+# journald_pid: the journald that journald_ns_start started: the one
+# process of that name in the sleeper's mount namespace.
+journald_pid() {
+	local ns p
+	ns=$(readlink "/proc/$JNS_PID/ns/mnt") || return 1
+	for p in $(pgrep -x systemd-journal); do
+		if [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$ns" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no journald in the namespace of $JNS_PID" >&2
+	return 1
+}
+
+@test "journald: 200,000 lines while journald is stopped for 1.5 s: every entry, in order" {
+	journald_start
+	local jpid n
+	jpid=$(journald_pid)
+	bundle_sh 'seq 1 200000'
+	conmon_create --log-path journald:
+	kill -STOP "$jpid"
+	container_start
+	# While journald sleeps its queue fills and the container waits.
+	sleep 1.5
+	kill -CONT "$jpid"
+	wait_exit 120
+	assert_eq "$EXIT_CODE" 0
+	wait_monitor_gone 60
+	seq 1 200000 >"$T/want"
+	# journald stores what it has read; wait until it has all of it.
+	for _ in $(seq 1 100); do
+		nsenter -t "$JNS_PID" -m journalctl --directory=/run/log/journal \
+			-o cat "CONTAINER_ID_FULL=$CID" | grep -v '^$' >"$T/got"
+		n=$(wc -l <"$T/got")
+		[ "$n" -ge 200000 ] && break
+		sleep 0.2
+	done
+	echo "# $n entries" >&3
+	assert_eq "$n" 200000 "entries"
+	cmp "$T/want" "$T/got" >&2
+}
+
+@test "journald: none listening: conmon and the container run on, with one warning" {
+	syslog_listen
+	# A mount namespace whose /run/systemd is empty: no journal socket,
+	# whatever this host runs.
+	mkdir -p /run/systemd
+	printf '#!/bin/sh\nexec unshare -m --propagation private sh -c '\''mount -t tmpfs tmpfs /run/systemd && exec "$0" "$@"'\'' %s "$@"\n' "$CONMON" >"$T/conmon-no-journal"
+	chmod +x "$T/conmon-no-journal"
+	CONMON=$T/conmon-no-journal
+	bundle_sh 'seq 1 2000; echo into the void'
+	run_container --log-path journald: --syslog
 	assert_eq "$EXIT_CODE" 0
 	wait_monitor_gone
+	sed 's/^/#   /' "$T/syslog" >&3
+	assert_eq "$(syslog_count 'journald is not running')" 1 "warnings"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# OOM detection end to end (oom.md): a real OOM kill under this host's
+# OOM detection end to end (docs/oom.md): a real OOM kill under this host's
 # cgroup v1 memory controller with runc, a normal exit under the same
 # limit, and crun, which on this host runs without cgroup management (its
 # private cgroup2 view has no memory controller): conmon must say once that
@@ -9,7 +9,7 @@
 # CONMON_TEST_CGROUP_DIR hook, as this host's v2 tree has no controllers.
 
 load helpers
-load lib/syslog
+load lib/attach
 
 # 8 MiB: far above what busybox sh needs, far below what the tests
 # allocate.
@@ -17,12 +17,10 @@ LIMIT=8388608
 
 setup() {
 	common_setup
-	SYSLOG_PID= SYSLOG_LOCK_FD=
 }
 
 teardown() {
 	[ -z "${ORDER_PID:-}" ] || kill "$ORDER_PID" 2>/dev/null || true
-	syslog_stop
 	common_teardown
 }
 
@@ -137,7 +135,7 @@ line_of() {
 	[ "$p_oom" -lt "$e_exit" ]
 	[ "$b_oom" -lt "$p_exit" ]
 	[ "$b_oom" -lt "$e_exit" ]
-	# The messages of oom.md §1 and §4.
+	# The messages of docs/oom.md §1 and §4.
 	[ "$(syslog_count 'OOM event received')" -ge 1 ]
 	[ "$(syslog_count 'OOM received')" -ge 1 ]
 	# The shell never got to its echo.
@@ -145,6 +143,36 @@ line_of() {
 		echo "# the container survived its allocation" >&2
 		false
 	fi
+}
+
+@test "oom: while a client that never reads holds the output back, the OOM kill is seen at once; the exit files wait for the client" {
+	need_v1_memory
+	use_runtime runc
+	attach_tools_build
+	syslog_listen
+	# seq fills the pipe and the stuck client's queue, then waits in
+	# write(2); the shell meanwhile grows past the limit.
+	bundle_sh 'seq 1 3000000 & sleep 2; x=$(head -c 67108864 /dev/zero | tr "\0" a); echo survived' \
+		--memory "$LIMIT"
+	conmon_create --syslog --log-level info
+	probe_start stuck --no-read "$BUNDLE/attach"
+	container_start
+	wait_until 30 test -e "$PERSIST_DIR/oom" || { dump_state; false; }
+	[ -e "$BUNDLE/oom" ]
+	# The container is gone, and conmon saw it go ...
+	wait_until "$WAIT" pid_gone "$CTR_PID"
+	wait_until "$WAIT" sh -c 'grep -q "exited with status 137" "$1"' sh "$T/syslog" || {
+		sed 's/^/#   /' "$T/syslog" >&2
+		false
+	}
+	# ... but the rest of its output waits for the client, and the exit
+	# files with it, as a reader that stops holds back a pipe's writer.
+	sleep 1
+	[ ! -e "$EXIT_DIR/$CID" ] && pid_alive "$MONITOR_PID"
+	probe_end_input stuck
+	wait_exit
+	assert_eq "$EXIT_CODE" 137 "exit status"
+	wait_monitor_gone
 }
 
 @test "oom: runc container that exits normally under a memory limit: no oom file" {

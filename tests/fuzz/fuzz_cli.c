@@ -1,5 +1,5 @@
 /* fuzz_cli.c - the whole command line: cli_parse() with its validation
- * (cli.md §1-§5), which callers and, through Podman's and CRI-O's
+ * (docs/cli.md §1-§5), which callers and, through Podman's and CRI-O's
  * configuration, users feed.
  *
  * cli_parse ends the process on every error, --help and --version (exit()
@@ -16,7 +16,7 @@
  * descriptor leaks across failures; a command line that passes leaves a
  * consistent configuration (the required options set, the k8s-file log
  * open when and only when a k8s-file driver was chosen). */
-#include "conmon.h"
+#include "testing.h"
 
 #include <dirent.h>
 #include <fcntl.h>

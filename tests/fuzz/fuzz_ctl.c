@@ -1,17 +1,17 @@
-/* fuzz_ctl.c - the ctl and winsz FIFO input (ctl.md §2-§4): sock.c's line
+/* fuzz_ctl.c - the ctl and winsz FIFO input (docs/ctl.md §2-§4): sock.c's line
  * splitter, ctl_parse, winsz_parse and ctl_error_text.
  *
  * Anyone who can write to <bundle>/ctl feeds these.  Checked properties:
  *   - the splitter's lines do not depend on how read(2) cut the input
  *     (the whole input at once and in fuzzer-chosen pieces agree), and
- *     match a model of ctl.md §2: a line of 199 or more bytes without its
+ *     match a model of docs/ctl.md §2: a line of 199 or more bytes without its
  *     newline is reported once as too long and never executed;
  *   - both parsers agree with a model of the grammar of §3/§4 written
  *     independently here, and never accept a value outside 0..1000;
  *   - the warning text always fits and is terminated.
  *
  * Input: byte 0 picks the read sizes; the rest is what writers wrote. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -77,7 +77,7 @@ static bool same(const struct record *a, const struct record *b)
 	return true;
 }
 
-/* ctl.md §2 as a model: split at newlines; a segment of 199 bytes or more
+/* docs/ctl.md §2 as a model: split at newlines; a segment of 199 bytes or more
  * is one "too long" event (as soon as its 199th byte arrived); a shorter
  * one is a line once its newline arrived. */
 static bool model_matches(const uint8_t *data, size_t size,
@@ -107,7 +107,7 @@ static bool model_matches(const uint8_t *data, size_t size,
 	return k == r->n;
 }
 
-/* The grammar of ctl.md §3, independently: [blanks] int (blanks int){n-1}
+/* The grammar of docs/ctl.md §3, independently: [blanks] int (blanks int){n-1}
  * [rest], int = [+-] 1*DIGIT that fits an int. */
 static bool model_int(const char **p, const char *end, long long *out)
 {

@@ -1,4 +1,4 @@
-/* fuzz_journal.c - the journald side of log.c (logging.md §4): the
+/* fuzz_journal.c - the journald side of log.c (docs/logging.md §4): the
  * priority prefix parser journal_prio_prefix() and the native-protocol
  * encoder journal_encode().
  *
@@ -13,7 +13,7 @@
  * Input: bytes 0-3 choose flags and the room (iovecs, binary lengths);
  * then NUL-separated strings: cid, name, tag, labels... and last the
  * message, split into pending and segment at a chosen point. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -214,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nf < 0)
 		abort();
 
-	/* logging.md §4.1, in order. */
+	/* docs/logging.md §4.1, in order. */
 	expect(f, &k, nf, "MESSAGE", e.pending, e.pending_len, e.seg,
 	       e.seg_len);
 	expect_str(f, &k, nf, "CONTAINER_ID_FULL", cfg.cid);

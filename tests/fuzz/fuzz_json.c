@@ -1,16 +1,16 @@
 /* fuzz_json.c - json_escape() (conmon.c), which puts the runtime's stderr
- * into the sync pipe's JSON message (sync-protocol.md §3): whatever a
+ * into the sync pipe's JSON message (docs/sync-protocol.md §3): whatever a
  * runtime prints, Podman and CRI-O must get valid JSON back.
  *
  * Checked: the output, in quotes, is a valid JSON string (no raw control
  * character, quote or lone backslash; every escape complete) whatever the
  * room given; decoding it gives back the input, all of it when there is
  * room for the worst case, else a prefix that ends on a whole escape; the
- * bytes are the spec's own escapes; the result is terminated within cap.
+ * bytes are the documented escapes; the result is terminated within cap.
  *
  * Input: byte 0 picks cap (0 to 1530, or the worst case); the rest, up
  * to a NUL, is the text. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,7 +93,7 @@ static long json_decode(const char *s, size_t n, char *outbuf)
 	return (long)o;
 }
 
-/* The escape the spec gives for one byte. */
+/* The escape docs/sync-protocol.md gives for one byte. */
 static size_t spec_escape(unsigned char c, char *e)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -172,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cap >= 6 * len + 1 && (size_t)got != len)
 		abort();
 
-	/* Byte-exact: the spec's escapes of the first got bytes, and the
+	/* Byte-exact: the documented escapes of the first got bytes, and the
 	 * next one would not have fitted. */
 	for (; in < (size_t)got; in++) {
 		char e[6];

@@ -1,10 +1,10 @@
-/* fuzz_k8s.c - the k8s-file writer (logging.md §2-§3): log_write() with a
+/* fuzz_k8s.c - the k8s-file writer (docs/logging.md §2-§3): log_deliver() with a
  * real log file, as the container's bytes arrive, under the size limit,
  * rotation and the lifetime cap.
  *
  * The container decides every byte.  After the chunks are written, the
  * log and its backups are read back with a strict parser and compared,
- * record by record, with a model of the spec: each chunk is cut after
+ * record by record, with a model of docs/logging.md: each chunk is cut after
  * every newline, a tail without one is a P record with an added newline
  * (§2.3); a record that would take a non-empty file past --log-size-max
  * first starts a new file, by truncation or by rotation that keeps
@@ -15,7 +15,7 @@
  * Input: byte 0 chooses the limits (bits 0-1 size limit, 2 rotation, 3-4
  * backups, 5 lifetime cap), bytes 1-2 scale them; then chunks, each a
  * header byte (bit 0: stderr) and a length byte, then its bytes. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -153,6 +153,7 @@ static void check_file(const char *p, size_t from, size_t to)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static uint32_t seq;
 	int64_t size_max = -1, global_max = -1, cur = 0, total = 0;
 	int backups = 1;
 	bool rotate;
@@ -202,8 +203,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += 2 + len;
 		if (!len)
 			continue;
-		log_write(err ? STREAM_STDERR : STREAM_STDOUT, (const char *)p,
-			  len);
+		{
+			struct chunk c = {(const char *)p, len,
+					  err ? STREAM_STDERR : STREAM_STDOUT,
+					  ++seq, false};
+
+			/* k8s-file alone never holds a chunk back. */
+			if (!log_deliver(&c))
+				abort();
+		}
 
 		/* The model. */
 		chunk++;

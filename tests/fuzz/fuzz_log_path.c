@@ -1,10 +1,10 @@
-/* fuzz_log_path.c - one --log-path value (cli.md §4): cli_parse_log_path()
- * against a model of the spec's decision procedure built on strtok(3),
- * whose semantics the spec names.
+/* fuzz_log_path.c - one --log-path value (docs/cli.md §4): cli_parse_log_path()
+ * against a model of the decision procedure of docs/cli.md §4, built on strtok(3),
+ * whose semantics that section names.
  *
  * Input: byte 0 picks the size of the output buffer (0 to 1020 bytes,
  * exercising the "too long" case); the rest, up to a NUL, is the value. */
-#include "conmon.h"
+#include "testing.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	value[size - 1] = '\0';
 	vlen = strlen(value);
 
-	/* The model (cli.md §4, steps 1-3). */
+	/* The model (docs/cli.md §4, steps 1-3). */
 	memcpy(copy, value, vlen + 1);
 	t1 = strtok_r(copy, ":", &save);
 	t2 = t1 ? strtok_r(NULL, ":", &save) : NULL;

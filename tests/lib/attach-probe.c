@@ -1,4 +1,4 @@
-/* attach-probe - an attach client for the tests (attach.md), strict about
+/* attach-probe - an attach client for the tests (docs/attach.md), strict about
  * the wire format: every packet conmon sends must be 1 type byte (2 or 3)
  * plus 1..8192 bytes; a larger packet (MSG_TRUNC), an empty one or an
  * unknown type is an error (exit 2).
@@ -15,7 +15,9 @@
  *	--no-stdin	send nothing, never half-close
  *	--keep-open	at end of input do not half-close
  *	--stop-after N	close the connection after N payload bytes
- *	--no-read	never read: wait for conmon to hang up, then exit 0
+ *	--no-read	never read: wait for conmon to hang up, then exit 0;
+ *			or, at the end of stdin, close the connection, exit 0
+ *	--rate B	read at most B payload bytes a second on average
  *	--shut-read	shut the reading side at once (conmon's sends then
  *			fail), still send stdin; exit 0 at the hang-up
  *	--proc-fd	connect as Podman does to a path longer than sun_path:
@@ -46,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PACKET_MAX 8193 /* attach.md §4.1 */
+#define PACKET_MAX 8193 /* docs/attach.md §4.1 */
 #define MANY_MAX   256
 
 static struct termios saved_tty;
@@ -307,7 +309,7 @@ int main(int argc, char **argv)
 	const char *out = NULL, *ready = NULL, *path;
 	bool tty = false, use_stdin = true, keep_open = false, no_read = false,
 	     proc_fd = false, shut_read = false;
-	long stop_after = -1, got = 0;
+	long stop_after = -1, got = 0, rate = 0, start_ms = 0;
 	int fd, i, many_n = 0, out_fd[4] = {-1, -1, 1, 2}, packets = -1;
 	struct pollfd pfd[2];
 
@@ -320,6 +322,8 @@ int main(int argc, char **argv)
 			ready = argv[++i];
 		else if (!strcmp(o, "--stop-after") && i + 1 < argc)
 			stop_after = atol(argv[++i]);
+		else if (!strcmp(o, "--rate") && i + 1 < argc)
+			rate = atol(argv[++i]);
 		else if (!strcmp(o, "--many") && i + 1 < argc)
 			many_n = atoi(argv[++i]);
 		else if (!strcmp(o, "--tty"))
@@ -350,13 +354,25 @@ int main(int argc, char **argv)
 	fd = attach_connect(path, proc_fd);
 	touch(ready);
 	if (no_read) {
-		/* No POLLIN asked: only the hang-up wakes us. */
+		/* No POLLIN asked on the socket: only its hang-up, or the end
+		 * of stdin, wakes us. */
 		pfd[0].fd = fd;
 		pfd[0].events = 0;
-		while (poll(pfd, 1, -1) < 0 || !(pfd[0].revents & POLLHUP))
-			if (errno != EINTR)
+		pfd[1].fd = use_stdin ? 0 : -1;
+		pfd[1].events = POLLIN;
+		for (;;) {
+			if (poll(pfd, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
 				die("poll");
-		return 0;
+			}
+			if (pfd[0].revents & POLLHUP)
+				return 0;
+			if (pfd[1].revents && read(0, buf, sizeof(buf)) <= 0) {
+				close(fd);
+				return 0;
+			}
+		}
 	}
 	if (out) {
 		out_fd[2] = open_out(out, "2");
@@ -367,6 +383,7 @@ int main(int argc, char **argv)
 		make_raw();
 	if (shut_read && shutdown(fd, SHUT_RD) < 0)
 		die("shutdown");
+	start_ms = now_ms();
 
 	for (;;) {
 		nfds_t nfds = 1;
@@ -416,6 +433,15 @@ int main(int argc, char **argv)
 			if (stop_after >= 0 && got >= stop_after) {
 				close(fd);
 				return 0;
+			}
+			/* A slow reader: sleep until the bytes so far are
+			 * due at the rate. */
+			if (rate > 0) {
+				long due = start_ms + got * 1000 / rate,
+				     wait = due - now_ms();
+
+				if (wait > 0)
+					poll(NULL, 0, (int)wait);
 			}
 		}
 	}

@@ -1,5 +1,5 @@
 /* crio-reopen BUNDLE LOG TIMEOUT_MS - CRI-O's ReopenContainerLog
- * (clients.md §3.4, ctl.md §5), step for step: open BUNDLE/ctl for
+ * (docs/clients.md §3.4, docs/ctl.md §5), step for step: open BUNDLE/ctl for
  * writing, watch the directory of LOG with inotify, write "2 0 0\n", then
  * wait for a "Create" (IN_CREATE or IN_MOVED_TO: fsnotify's Create) or
  * "Write" (IN_MODIFY) event whose name is exactly LOG's.  CRI-O waits

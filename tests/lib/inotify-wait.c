@@ -1,5 +1,5 @@
 /* inotify-wait DIR NAME READY TIMEOUT_MS - wait as CRI-O does after it
- * asked conmon to reopen a log (ctl.md §5): watch DIR and report the first
+ * asked conmon to reopen a log (docs/ctl.md §5): watch DIR and report the first
  * event that makes NAME appear or grow.  CRI-O's fsnotify "Create" is
  * IN_CREATE or IN_MOVED_TO, its "Write" is IN_MODIFY.
  *

@@ -7,14 +7,13 @@
 # (it shares the user's, and conmon's), so there is no OOM to watch.
 # `podman --log-level debug` passes `--log-level debug --syslog` to
 # conmon, and after the launcher's fork syslog is where conmon speaks.
-# Spec: logging.md §8, attach.md §3, oom.md §2.
+# Spec: docs/logging.md §8, docs/attach.md §3, docs/oom.md §2.
 #
 # This test waits for sock.c and oom.c (issue 15's diagnostics): until
 # they change, it fails, because the refused SO_SNDBUFFORCE is silent and
 # the unavailable OOM detection is a warning.
 
 load helpers
-load ../lib/syslog
 
 teardown() {
 	syslog_stop

@@ -2,7 +2,7 @@
 # Rootless podman exec on $CONMON: each session under a monitor of its
 # own running the binary under test, the exit code and both streams, a
 # megabyte of stdin through `exec -i`, and a slow reader of 47 MB.
-# Spec: clients.md §2.4 and §2.7, sync-protocol.md §5, attach.md.
+# Spec: docs/clients.md §2.4 and §2.7, docs/sync-protocol.md §5, docs/attach.md.
 
 load helpers
 

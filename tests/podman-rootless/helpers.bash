@@ -215,39 +215,3 @@ assert_user_file() {
 	got=${got/regular empty file/regular file}
 	assert_eq "$got" "$ROOTLESS_UID:$ROOTLESS_GID $2 $3" "owner, type and mode of $1"
 }
-
-# ---------------------------------------------------------------- slow reader
-
-# slow_reader_start PODMAN-ARGS...: in the background, the pipeline
-#   podman PODMAN-ARGS... sh -c 'seq 1 6000000' | (sleep 3; sha256sum)
-# where the container's seq waits for gate "slow" and the reader's 3 s
-# start when the gate opens: 47 MB of output meet a reader that takes
-# nothing for 3 s, then everything. Podman's attach stops reading
-# conmon's socket while its stdout pipe is full; the socket's send buffer
-# is capped at net.core.wmem_max for the user (no SO_SNDBUFFORCE), so
-# only flow control in conmon (attach.md §6) keeps every byte. The caller
-# proves the monitor ours while the gate is shut, then calls
-# slow_reader_check.
-slow_reader_start() {
-	(
-		podman "$@" sh -c "$(gate_sh slow); seq 1 6000000" 2>"$T/slow.err" |
-			(until [ -e "$GATE/slow" ]; do sleep 0.02; done; sleep 3; sha256sum) >"$T/slow.sum"
-		echo "${PIPESTATUS[0]}" >"$T/slow.status"
-	) &
-	BG_PIDS+=("$!")
-}
-
-# slow_reader_check: open the gate; Podman exits 0 and the reader's
-# checksum is that of the host's own seq 1 6000000.
-slow_reader_check() {
-	local want
-	want=$(seq 1 6000000 | sha256sum)
-	gate_open slow
-	wait_until 60 test -s "$T/slow.status" || {
-		echo "the pipeline did not end within 60 s" >&2
-		return 1
-	}
-	[ -z "$(cat "$T/slow.err")" ] || echo "podman's stderr: $(head -c 1000 "$T/slow.err")" >&2
-	assert_eq "$(cat "$T/slow.status")" 0 "podman's exit status"
-	assert_eq "$(cat "$T/slow.sum")" "$want" "sha256 of what the slow reader got"
-}

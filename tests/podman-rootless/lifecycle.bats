@@ -3,7 +3,7 @@
 # after the timeout) and restart, where the user's Podman signals the
 # container and starts a new conmon inside its user namespace. The same
 # checks as tests/podman/lifecycle.bats.
-# Spec: clients.md §2.6-§2.9, lifecycle.md §10-§15.
+# Spec: docs/clients.md §2.6-§2.9, docs/lifecycle.md §10-§15.
 
 load helpers
 

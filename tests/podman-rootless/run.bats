@@ -2,9 +2,9 @@
 # Rootless Podman on $CONMON: which conmon the user's Podman runs and how
 # (as the user, in Podman's user namespace), `podman run` exit codes, the
 # k8s-file log through `podman logs`, `run --rm -d`, the files conmon
-# creates (the user's, with the spec's modes), and a slow reader of 47 MB.
-# Spec: clients.md §2, lifecycle.md §4, §10 and §15, logging.md §2,
-# attach.md §2.3 and §6, ctl.md §1.
+# creates (the user's, with the documented modes), and a slow reader of 47 MB.
+# Spec: docs/clients.md §2, docs/lifecycle.md §4, §10 and §15,
+# docs/logging.md §2, docs/attach.md §2.3 and §6, docs/ctl.md §1.
 
 load helpers
 
@@ -80,7 +80,7 @@ userns_of() {
 	assert_eq "$(podman ps -a --format '{{.Names}}')" "" "containers left"
 }
 
-@test "files conmon creates are the user's, with the spec's modes: log, pidfile, attach, ctl, winsz, exit file" {
+@test "files conmon creates are the user's, with the documented modes: log, pidfile, attach, ctl, winsz, exit file" {
 	local bundle log pidfile exit_dir
 	rootless_ids
 	podman run -d --name "$NAME" "${GATE_MOUNT[@]}" "$IMAGE" sh -c "echo hi; $(gate_sh end); exit 3" >/dev/null
@@ -89,7 +89,7 @@ userns_of() {
 	bundle=$(inspect "$NAME" '{{.StaticDir}}')
 	log=$(inspect "$NAME" '{{.HostConfig.LogConfig.Path}}')
 	pidfile=$(inspect "$NAME" '{{.ConmonPidFile}}')
-	# Podman's rootless layout (clients.md §2.1): the bundle in the store
+	# Podman's rootless layout (docs/clients.md §2.1): the bundle in the store
 	# under the home; the conmon pidfile in the runroot and the exits
 	# directory in Podman's tmpdir, both under XDG_RUNTIME_DIR.
 	assert_eq "$log" "$bundle/ctr.log" "log path"
@@ -98,15 +98,15 @@ userns_of() {
 	exit_dir=$(tr '\0' '\n' <"/proc/$CONMON_PID/cmdline" | sed -n '/^--exit-dir$/{n;p;q}')
 	assert_eq "$exit_dir" "$RL_RUN/libpod/tmp/exits" "--exit-dir"
 
-	# While it runs (the spec's modes after conmon's umask 0022).
-	assert_user_file "$log" "regular file" 640     # logging.md §2.1
-	assert_user_file "$pidfile" "regular file" 644 # lifecycle.md §4
+	# While it runs (the documented modes after conmon's umask 0022).
+	assert_user_file "$log" "regular file" 640     # docs/logging.md §2.1
+	assert_user_file "$pidfile" "regular file" 644 # docs/lifecycle.md §4
 	assert_decimal_file "$pidfile" "$CONMON_PID"
-	assert_user_file "$bundle/attach" socket 700   # attach.md §2.3
-	assert_user_file "$bundle/ctl" fifo 640        # ctl.md §1
+	assert_user_file "$bundle/attach" socket 700   # docs/attach.md §2.3
+	assert_user_file "$bundle/ctl" fifo 640        # docs/ctl.md §1
 	assert_user_file "$bundle/winsz" fifo 640
 
-	# lifecycle.md §15: the exit file, written atomically, 0644, holding
+	# docs/lifecycle.md §15: the exit file, written atomically, 0644, holding
 	# the bare status. Podman's cleanup (the exit command) reads it and
 	# deletes it at once: its first open of the file is held while the
 	# file is looked at.

@@ -3,7 +3,7 @@
 # typing, reading, the initial size, a resize, the exit code. conmon
 # receives the pty from runc over its console socket in the user's TMPDIR.
 # The same check as tests/podman/stdio.bats.
-# Spec: stdio.md §2, attach.md, ctl.md §3-§4.
+# Spec: docs/stdio.md §2, docs/attach.md, docs/ctl.md §3-§4.
 
 load helpers
 

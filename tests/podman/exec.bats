@@ -4,7 +4,7 @@
 # Podman reads back from it: the exit code, both output streams, piped
 # stdin, a terminal, a detached session, and no session at all for a
 # stopped container.
-# Spec: clients.md §2.4 and §2.7, sync-protocol.md §4.2 and §5, attach.md.
+# Spec: docs/clients.md §2.4 and §2.7, docs/sync-protocol.md §4.2 and §5, docs/attach.md.
 
 load helpers
 
@@ -26,6 +26,15 @@ teardown() {
 
 @test "exec: the exit code and both output streams reach podman" {
 	check_exec_streams
+}
+
+@test "exec: 47 MB of output into a reader that starts 3 s late arrive whole" {
+	# Podman runs exec sessions with -l none: the attach socket is the
+	# only copy of this output, so nothing of it may be dropped.
+	slow_reader_start exec "$NAME"
+	assert_exec_ours "$ID"
+	slow_reader_check
+	wait_until "$WAIT" pid_gone "$EXEC_CONMON_PID"
 }
 
 @test "exec -i: 256 KiB of piped stdin reach the process intact, and its EOF ends it" {

@@ -6,7 +6,7 @@
 # (CONTAINERS_STORAGE_CONF). Podman's exit command (`podman container
 # cleanup`, run by conmon) inherits both variables through conmon's
 # environment, so it finds the same store. The settings are those this
-# host needs (DEVELOPERS.md, "This host"): vfs, cgroupfs, the file events
+# host needs (no CAP_SYS_RESOURCE, hybrid cgroups): vfs, cgroupfs, the file events
 # logger, runc, no network, nofile/nproc ulimits it may set without
 # CAP_SYS_RESOURCE, and file locks in the store instead of the host-wide
 # /dev/shm lock segment. conmon_path names $CONMON alone.
@@ -472,6 +472,43 @@ logs_have() {
 # logs_count_is NAME TEXT N: N lines of podman logs NAME are exactly TEXT.
 logs_count_is() {
 	[ "$(podman logs "$1" 2>&1 | grep -cx -- "$2")" = "$3" ]
+}
+
+# ---------------------------------------------------------------- slow reader
+
+# slow_reader_start PODMAN-ARGS...: in the background, the pipeline
+#   podman PODMAN-ARGS... sh -c 'seq 1 6000000' | (sleep 3; sha256sum)
+# where the container's seq waits for gate "slow" and the reader's 3 s
+# start when the gate opens: 47 MB of output meet a reader that takes
+# nothing for 3 s, then everything. Podman's attach stops reading
+# conmon's socket while its stdout pipe is full, and a rootless conmon
+# cannot even force its send buffer past net.core.wmem_max: only flow
+# control in conmon (docs/attach.md §6) keeps every byte. The caller
+# proves the monitor ours while the gate is shut, then calls
+# slow_reader_check.
+slow_reader_start() {
+	# 3>&-: bats waits for whatever holds its fd 3.
+	(
+		podman "$@" sh -c "$(gate_sh slow); seq 1 6000000" 2>"$T/slow.err" |
+			(until [ -e "$GATE/slow" ]; do sleep 0.02; done; sleep 3; sha256sum) >"$T/slow.sum"
+		echo "${PIPESTATUS[0]}" >"$T/slow.status"
+	) 3>&- &
+	BG_PIDS+=("$!")
+}
+
+# slow_reader_check: open the gate; Podman exits 0 and the reader's
+# checksum is that of the host's own seq 1 6000000.
+slow_reader_check() {
+	local want
+	want=$(seq 1 6000000 | sha256sum)
+	gate_open slow
+	wait_until 60 test -s "$T/slow.status" || {
+		echo "the pipeline did not end within 60 s" >&2
+		return 1
+	}
+	[ -z "$(cat "$T/slow.err")" ] || echo "podman's stderr: $(head -c 1000 "$T/slow.err")" >&2
+	assert_eq "$(cat "$T/slow.status")" 0 "podman's exit status"
+	assert_eq "$(cat "$T/slow.sum")" "$want" "sha256 of what the slow reader got"
 }
 
 # ---------------------------------------------------------------- cases

@@ -2,7 +2,7 @@
 # Podman on $CONMON: wait, stop (SIGTERM, then SIGKILL after the timeout),
 # kill -s, restart, inspect's State, an OOM kill under --memory, twenty
 # containers at once, and healthcheck run (an exec session).
-# Spec: clients.md §2.6-§2.9, lifecycle.md §10-§15, oom.md.
+# Spec: docs/clients.md §2.6-§2.9, docs/lifecycle.md §10-§15, docs/oom.md.
 
 load helpers
 

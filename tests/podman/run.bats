@@ -3,7 +3,7 @@
 # the k8s-file log as `podman logs` reads it (both streams, many lines, a
 # 100 KB line, a last line without newline, follow, max-size), and the
 # journald driver against a real journald read back by `podman logs`.
-# Spec: clients.md §2, logging.md §2 and §4, lifecycle.md §10 and §15.
+# Spec: docs/clients.md §2, docs/logging.md §2 and §4, docs/lifecycle.md §10 and §15.
 
 load helpers
 

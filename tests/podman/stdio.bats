@@ -3,7 +3,7 @@
 # a megabyte of piped stdin, `attach` to a detached container with open
 # stdin, and `run -it` on a real terminal (tmux): typing, reading, a
 # resize, and the exit.
-# Spec: stdio.md, attach.md, ctl.md §3-§4, clients.md §2.8.
+# Spec: docs/stdio.md, docs/attach.md, docs/ctl.md §3-§4, docs/clients.md §2.8.
 
 load helpers
 
@@ -51,6 +51,14 @@ teardown() {
 	assert_eq "$(cat "$T/att.out")" "$(printf 'got one\ngot two\nbye')" "attach output"
 	assert_eq "$(podman logs "$NAME" | tr '\n' ' ')" "ready got one got two bye " "log"
 	assert_eq "$(inspect "$NAME" '{{.State.ExitCode}}')" 3 "ExitCode"
+	wait_until "$WAIT" pid_gone "$CONMON_PID"
+}
+
+@test "run --rm: 47 MB of output into a reader that starts 3 s late arrive whole" {
+	slow_reader_start run --rm --name "$NAME" "${GATE_MOUNT[@]}" "$IMAGE"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+	slow_reader_check
 	wait_until "$WAIT" pid_gone "$CONMON_PID"
 }
 

@@ -1,13 +1,13 @@
-/* test_cli.c - the command line against cli.md.
+/* test_cli.c - the command line against docs/cli.md.
  *
  * cli_parse_log_path is pure and is called directly, one CHECK per row of
- * cli.md §4.  cli_parse exits on errors, --help and --version, so every
+ * docs/cli.md §4.  cli_parse exits on errors, --help and --version, so every
  * case runs in a forked child whose stdout, stderr and exit status the
- * parent compares with the spec's texts.  When cli_parse returns, the
+ * parent compares with the documented texts.  When cli_parse returns, the
  * child prints the parsed configuration as key=value lines and exits with
  * RETURNED, so the parent can check what was set.
  */
-#include "conmon.h"
+#include "testing.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -22,7 +22,7 @@
 #define CID	  "0123456789abcdef" /* longer than 12: journald accepts it */
 #define SHORT_CID "0123456789ab"     /* exactly 12: journald refuses it */
 
-/* Prefixes of cli.md §5 and logging.md §8.2. */
+/* Prefixes of docs/cli.md §5 and docs/logging.md §8.2. */
 #define OPT_ERR(text) "conmon: option parsing failed: " text "\n"
 #define PLAIN(text)   "conmon: " text "\n"
 #define ERR(text)     "[conmon:e]: " text "\n"
@@ -181,7 +181,7 @@ static void expect_lines(const struct result *r, const char *what,
 	expect_lines(r, what, (const char *const[]){__VA_ARGS__, NULL})
 
 /* ------------------------------------------------------------------ */
-/* cli.md §4, row by row. */
+/* docs/cli.md §4, row by row. */
 
 static void check_log_path(const char *value, int driver, const char *path,
 			   const char *error)
@@ -253,7 +253,7 @@ static void test_log_path_table(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* cli.md §5, step by step: each run adds the piece the previous one
+/* docs/cli.md §5, step by step: each run adds the piece the previous one
  * lacked, and must fail on the next step. */
 
 static void remove_cwd(void)
@@ -367,7 +367,7 @@ static void test_validation_order(void)
 
 	RUN(&r, VALID, "-l", "/nonexistent/dir/ctr.log", "--log-tag", "t");
 	{
-		/* The spec's words and errno; log.c may name the path in
+		/* The documented words and errno; log.c may name the path in
 		 * between, which helps and which no client parses. */
 		static const char head[] = ERR("Failed to open log file");
 		size_t len = strlen(r.err);
@@ -449,7 +449,7 @@ static void test_validation_order(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* cli.md §1: the GLib parsing model. */
+/* docs/cli.md §1: the GLib parsing model. */
 
 static void test_parsing(void)
 {
@@ -614,7 +614,7 @@ static void test_integers(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* cli.md §3. */
+/* docs/cli.md §3. */
 
 static const char *const public_options[] = {
     "--api-version",
@@ -711,7 +711,7 @@ static void test_help_version(void)
 	CHECK(!missing, "help lists every public option with its short form");
 	if (missing)
 		printf("#   missing \"%s\"\n", missing);
-	CHECK(in_order, "help lists options in the order of cli.md §3.2");
+	CHECK(in_order, "help lists options in the order of docs/cli.md §3.2");
 	CHECK(strstr(r.out, "journald") != NULL, "help mentions journald");
 	CHECK(strstr(r.out, "--log-global-size-max") != NULL,
 	      "help mentions --log-global-size-max (CRI-O greps it)");
@@ -731,7 +731,7 @@ static void test_help_version(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Side effects of validation (cli.md §5 step 17.3, §6). */
+/* Side effects of validation (docs/cli.md §5 step 17.3, §6). */
 
 static void test_side_effects(void)
 {
@@ -742,7 +742,7 @@ static void test_side_effects(void)
 
 	snprintf(line, sizeof(line), "runtime=%s", tmp);
 	RUN(&r, "--cid", CID, "--cuuid", "u", "--runtime", tmp, "-l", "none");
-	expect_ok(&r, "a directory passes as --runtime (cli.md §6)", line);
+	expect_ok(&r, "a directory passes as --runtime (docs/cli.md §6)", line);
 
 	snprintf(log_a, sizeof(log_a), "%s/a.log", tmp);
 	snprintf(log_b, sizeof(log_b), "%s/b.log", tmp);

@@ -1,8 +1,8 @@
 /* test_ctl.c - sock.c: the ctl/winsz parsers, the FIFO line splitter and
- * the sd-notify filter as pure functions (ctl.md §2-§4, lifecycle.md §14);
+ * the sd-notify filter as pure functions (docs/ctl.md §2-§4, docs/lifecycle.md §14);
  * then the real FIFOs, console socket, attach socket and notify relay in
  * a scratch directory, driven through conmon.c's event loop. */
-#include "conmon.h"
+#include "testing.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -29,7 +29,7 @@
 	} while (0)
 
 /* ------------------------------------------------------------------ */
-/* ctl lines: every row of ctl.md §3, then the edges of the grammar. */
+/* ctl lines: every row of docs/ctl.md §3, then the edges of the grammar. */
 
 struct ctl_case {
 	const char *line;
@@ -165,7 +165,7 @@ static void test_ctl_lengths(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* winsz lines (ctl.md §4). */
+/* winsz lines (docs/ctl.md §4). */
 
 static void test_winsz(void)
 {
@@ -218,7 +218,7 @@ static void test_winsz(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The line splitter (ctl.md §2). */
+/* The line splitter (docs/ctl.md §2). */
 
 #define MAX_LINES 16
 
@@ -391,7 +391,7 @@ static void test_splitter_long_line(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* sd-notify filter (lifecycle.md §14). */
+/* sd-notify filter (docs/lifecycle.md §14). */
 
 static void test_notify_filter(void)
 {
@@ -609,7 +609,7 @@ static void test_console_errors(void)
 		EXPECT(st == 1 &&
 			   unit_count_of(out, "Failed to receive console file "
 					      "descriptor") == 1,
-		       "%s: fatal with the spec's text", bad[i]);
+		       "%s: fatal with the documented text", bad[i]);
 	}
 	console_mode = "good";
 	st = in_child(console_child, out, sizeof(out));
@@ -666,7 +666,7 @@ static void test_fifos_and_console(void)
 	EXPECT(unit_count_of(s,
 			     "Failed to write to window resizing fd. A resize "
 			     "event may have been dropped") >= 1,
-	       "a full winsz drops resizes with the spec's warning");
+	       "a full winsz drops resizes with the documented warning");
 
 	unit_name = "console socket";
 	setenv("TMPDIR", tmp, 1);
@@ -751,7 +751,7 @@ static void test_fifos_and_console(void)
 		   unit_count_of(s, "Invalid window size: 1001x5 (must be "
 				    "between 0 and 1000)\n") == 1 &&
 		   unit_count_of(s, "Invalid control message format\n") == 1,
-	       "the warnings are the spec's texts");
+	       "the warnings are the documented texts");
 
 	/* The upstream test: 65 000 '#' after "1 2 2 " never resize. */
 	memcpy(longline, "1 2 2 ", 6);
@@ -827,6 +827,23 @@ static ssize_t client_recv(int fd, char *buf, size_t cap, int *trunc)
 	return n;
 }
 
+/* Offer a chunk to the clients as io.c does: a new chunk, or the same
+ * one again. */
+static uint32_t offer_seq;
+
+static bool offer_again(const char *data, size_t len, enum stream s)
+{
+	struct chunk c = {data, len, s, offer_seq, false};
+
+	return attach_deliver(&c);
+}
+
+static bool offer(const char *data, size_t len, enum stream s)
+{
+	offer_seq++;
+	return offer_again(data, len, s);
+}
+
 static void test_attach(void)
 {
 	static char pkt[8193], buf[9000];
@@ -862,11 +879,12 @@ static void test_attach(void)
 	EXPECT(unit_count_of(s, "All 32 attach slots are in use") == 1,
 	       "and that is said");
 
-	/* Every client gets every packet, whole. */
+	/* Every client gets every packet, whole: a chunk goes out in
+	 * STDIO_BUF_SIZE slices behind the stream's type byte. */
 	memset(pkt, 'x', sizeof(pkt));
-	pkt[0] = STREAM_STDERR;
-	attach_broadcast("\2hello", 6);
-	attach_broadcast(pkt, sizeof(pkt));
+	EXPECT(offer("hello", 5, STREAM_STDOUT) &&
+		   offer(pkt, 8192, STREAM_STDERR),
+	       "a short and a full chunk are taken at once");
 	for (ok = 1, i = 0; i < NCLIENT - 1; i++) {
 		ok &= client_recv(client[i], buf, sizeof(buf), NULL) == 6 &&
 		      !memcmp(buf, "\2hello", 6);
@@ -874,34 +892,57 @@ static void test_attach(void)
 		      !trunc && buf[0] == STREAM_STDERR;
 	}
 	EXPECT(ok, "each client receives [2]hello and an 8193-byte packet");
+	EXPECT(offer(pkt, 3 * 8192 + 100, STREAM_STDOUT),
+	       "a chunk of four slices is taken");
+	for (ok = 1, i = 0; i < NCLIENT - 1; i++) {
+		for (int k = 0; k < 3; k++)
+			ok &= client_recv(client[i], buf, sizeof(buf), NULL) ==
+			      8193;
+		ok &= client_recv(client[i], buf, sizeof(buf), NULL) == 101;
+	}
+	EXPECT(ok, "as packets of 8193, 8193, 8193 and 101 bytes");
 
 	/* Keep two clients; the others leave. */
 	for (i = 2; i < NCLIENT; i++)
 		close(client[i]);
 	settle();
 
-	/* Client 0 never reads, client 1 does: 2000 full packets (16 MB)
-	 * cannot all wait in client 0's queue; it loses some, client 1
-	 * gets them all, and broadcasting never blocks. */
-	unit_capture_start();
-	for (got1 = 0, i = 0; i < 2000; i++) {
-		attach_broadcast(pkt, sizeof(pkt));
+	/* Client 0 never reads, client 1 does: once client 0's queue is
+	 * full the chunk is not taken, and the rest waits for client 0, at
+	 * its place in the chunk, however long; nothing is dropped. */
+	for (got1 = 0, i = 0; i < 2000 && offer(pkt, sizeof(pkt) - 1,
+						 STREAM_STDOUT);
+	     i++)
 		while (client_recv(client[1], buf, sizeof(buf), NULL) == 8193)
 			got1++;
-	}
-	s = unit_capture_end();
-	for (got0 = 0; client_recv(client[0], buf, sizeof(buf), NULL) > 0;)
+	EXPECT(i < 2000, "a client that does not read holds a chunk back "
+			 "(after %d)",
+	       i);
+	while (client_recv(client[1], buf, sizeof(buf), NULL) == 8193)
+		got1++;
+	EXPECT(got1 == i + 1, "the reading client got every chunk offered "
+			      "(%d of %d)",
+	       got1, i + 1);
+	EXPECT(!offer_again(pkt, sizeof(pkt) - 1, STREAM_STDOUT),
+	       "offered again, it still waits");
+	for (got0 = 0; client_recv(client[0], buf, sizeof(buf), NULL) == 8193;)
 		got0++;
-	EXPECT(got1 == 2000, "the reading client got all 2000 (%d)", got1);
-	EXPECT(got0 > 0 && got0 < 2000,
-	       "the stalled client lost packets, kept whole ones (%d)", got0);
-	EXPECT(unit_count_of(s, "is not reading") >= 1, "its loss is reported");
+	EXPECT(got0 == i, "the slow client had every earlier chunk (%d)",
+	       got0);
+	settle(); /* its EPOLLOUT: behind no more */
+	EXPECT(offer_again(pkt, sizeof(pkt) - 1, STREAM_STDOUT),
+	       "once it reads, the chunk is taken");
+	EXPECT(client_recv(client[0], buf, sizeof(buf), NULL) == 8193 &&
+		   client_recv(client[0], buf, sizeof(buf), NULL) < 0 &&
+		   client_recv(client[1], buf, sizeof(buf), NULL) < 0,
+	       "the slow client got the held packet, once; the other one "
+	       "nothing twice");
 
 	/* Half-close: client 1 stops sending, still receives output, and
 	 * conmon shuts its own read side (the client's sends now fail). */
 	shutdown(client[1], SHUT_WR);
 	settle();
-	attach_broadcast("\2after", 6);
+	offer("after", 5, STREAM_STDOUT);
 	EXPECT(client_recv(client[1], buf, sizeof(buf), NULL) == 6,
 	       "a half-closed client still gets output");
 	EXPECT(send(client[1], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
@@ -910,15 +951,17 @@ static void test_attach(void)
 
 	/* Client 0 stops reading for good: sending fails, conmon warns and
 	 * stops sending to it. */
+	client_recv(client[0], buf, sizeof(buf), NULL);
 	shutdown(client[0], SHUT_RD);
 	unit_capture_start();
-	attach_broadcast("\2gone", 5);
+	EXPECT(offer("gone", 4, STREAM_STDOUT),
+	       "a client that cannot receive holds nothing back");
 	s = unit_capture_end();
 	EXPECT(unit_count_of(s, "Failed to write to remote console socket") ==
 		   1,
 	       "a failed send is reported");
 	unit_capture_start();
-	attach_broadcast("\2gone", 5);
+	offer("gone", 4, STREAM_STDOUT);
 	s = unit_capture_end();
 	EXPECT(unit_count_of(s, "[conmon:w]") == 0, "and not tried again");
 	EXPECT(client_recv(client[1], buf, sizeof(buf), NULL) == 5 &&
@@ -945,7 +988,7 @@ static void test_attach(void)
 	EXPECT(ok, "30 new clients fill the freed slots");
 
 	/* Shutdown: every client sees the data, then end of file. */
-	attach_broadcast("\2bye", 4);
+	offer("bye", 3, STREAM_STDOUT);
 	attach_close_all();
 	for (ok = 1, i = 1; i < NCLIENT - 1; i++) {
 		ok &= client_recv(client[i], buf, sizeof(buf), NULL) == 4;
@@ -1054,12 +1097,12 @@ static void test_attach_errors(void)
 	EXPECT(st == 1 &&
 		   unit_count_of(out, "failed to open socket path parent "
 				      "dir /nonexistent/bundle") == 1,
-	       "a missing bundle: the spec's fatal text");
+	       "a missing bundle: the documented fatal text");
 	st = in_child(attach_missing_socket_dir, out, sizeof(out));
 	EXPECT(st == 1 &&
 		   unit_count_of(out, "Failed to create symlink for notify "
 				      "socket") == 1,
-	       "a missing socket dir: the spec's (misleading) fatal text");
+	       "a missing socket dir: the documented (misleading) fatal text");
 }
 
 /* --- sd-notify relay --- */

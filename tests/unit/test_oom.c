@@ -1,4 +1,4 @@
-/* test_oom.c - OOM detection (oom.c, oom.md).
+/* test_oom.c - OOM detection (oom.c, docs/oom.md).
  *
  * The /proc/PID/cgroup parser on v1, v2, hybrid and co-mounted layouts;
  * the cgroup v2 logic through the CONMON_TEST_CGROUP_DIR hook: a scratch
@@ -7,7 +7,7 @@
  * and, where this host has the v1 memory controller, a real OOM kill in a
  * scratch memory cgroup, and that cgroup's removal.
  */
-#include "conmon.h"
+#include "testing.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -188,7 +188,7 @@ static void test_parse(void)
 	said = unit_capture_end();
 	EXPECT(unit_count_of(
 		   said, "Error parsing cgroup, ':' not found: garbage") == 1,
-	       "... with the spec's warning");
+	       "... with the documented warning");
 	unit_capture_start();
 	EXPECT(parse("1:cpu\n4:memory:/a\n", false, dir, sizeof(dir)) == -1,
 	       "a line with one ':' gives up");
@@ -196,7 +196,7 @@ static void test_parse(void)
 	EXPECT(unit_count_of(said,
 			     "Error parsing cgroup, second ':' not found: "
 			     "1:cpu") == 1,
-	       "... with the spec's warning");
+	       "... with the documented warning");
 	unit_capture_start();
 	EXPECT(parse("\n0::/a\n", true, dir, sizeof(dir)) == -1,
 	       "an empty line is malformed too");
@@ -331,7 +331,7 @@ static void test_v2(void)
 		   unit_count_of(said, "Failed to parse: -1") == 1 &&
 		   unit_count_of(said, "Failed to parse: 4x") == 1 &&
 		   unit_count_of(said, "Failed to parse: 999") == 1,
-	       "malformed values: the spec's warning for each");
+	       "malformed values: the documented warning for each");
 	EXPECT(unit_count_of(said, "Failed to parse: 9\n") == 0 &&
 		   unit_count_of(said, "garbage") == 0,
 	       "other keys are not parsed at all");
@@ -396,7 +396,7 @@ static void test_v2(void)
 	EXPECT(unit_count_of(said,
 			     "Cgroup appears to have been removed, stopping "
 			     "OOM monitoring") == 1,
-	       "removal: the spec's debug message");
+	       "removal: the documented debug message");
 	write_text(events, "oom 9\noom_kill 9\n");
 	EXPECT(run_once(100) == 0, "removal: the watch has stopped");
 	unlink(events);
@@ -608,7 +608,7 @@ static void test_v1(void)
 	EXPECT(no_oom_files() && unit_count_of(said, "OOM event received") == 0,
 	       "removal alone: no oom file");
 	EXPECT(unit_count_of(said, "Memory cgroup removal event received") == 1,
-	       "removal: the spec's debug message");
+	       "removal: the documented debug message");
 	EXPECT(run_once(100) == 0, "removal: the watch has stopped");
 	rmdir(dir);
 }
