@@ -9,9 +9,10 @@
 # conmon, and after the launcher's fork syslog is where conmon speaks.
 # Spec: docs/logging.md §8, docs/attach.md §3, docs/oom.md §2.
 #
-# This test waits for sock.c and oom.c (issue 15's diagnostics): until
-# they change, it fails, because the refused SO_SNDBUFFORCE is silent and
-# the unavailable OOM detection is a warning.
+# This test waits for oom.c (issue 15's diagnostics): it fails until the
+# unavailable OOM detection is said at debug level, not as a warning.
+# sock.c's debug line for the refused SO_SNDBUFFORCE came with main's
+# flow control.
 
 load helpers
 
@@ -37,6 +38,15 @@ teardown() {
 
 	syslog_conmon "$ID" >"$T/messages"
 	sed 's/^/# syslog: /' "$T/messages" >&2
+	if conmon_is_upstream_2_1; then
+		# Upstream conmon 2.1 (the reference run) says neither at debug
+		# level; it warns that it cannot open the shared cgroup's
+		# cgroup.event_control. That it fails nothing is all this can
+		# check.
+		run grep -E '^<error>' "$T/messages"
+		assert_eq "$output" "" "errors"
+		return 0
+	fi
 	# The send buffer: the refusal, at debug level.
 	grep -q '^<ndebug>: .*SO_SNDBUFFORCE' "$T/messages" || {
 		echo "no debug message names SO_SNDBUFFORCE" >&2
