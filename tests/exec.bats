@@ -917,11 +917,6 @@ open(my $o, ">", "$ARGV[0].tmp") or die; print $o "@fds"; close $o; rename("$ARG
 	sync_expect '^\{"data": 137\}$'
 }
 
-# ready_or_gone FILE PID: FILE exists, or process PID has ended.
-ready_or_gone() {
-	[ -e "$1" ] || pid_gone "$2"
-}
-
 @test "fds: an fd nobody asked to keep reaches the runtime and is closed before the exit files" {
 	RUNTIME_UNDER_TEST=$FAKE_RUNTIME
 	# The fake runtime's "container" inherits the runtime's fds, so it
@@ -943,18 +938,10 @@ ready_or_gone() {
 	assert_eq "$(readlink "/proc/$CTR_PID/fd/7")" "$pipe" "fd 7 of the runtime's child"
 	# Freeze the monitor inside the open(2) that creates its first exit
 	# file (in the persist dir), and look at its fds then.
-	"$LIB_DIR/fds-at-open" "$PERSIST_DIR" "$MONITOR_PID" "$T/fds-at-exit" &
-	local watcher=$!
-	wait_until "$WAIT" ready_or_gone "$T/fds-at-exit.ready" "$watcher" || true
-	if [ ! -e "$T/fds-at-exit.ready" ]; then
-		local st=0
-		wait "$watcher" || st=$?
-		[ "$st" = 77 ] && skip "this kernel has no fanotify permission events to hold the monitor with"
-		false
-	fi
+	fds_at_open_start "the monitor" "$T/fds-at-exit" "$PERSIST_DIR" "$MONITOR_PID"
 	kill -KILL "$CTR_PID"
 	wait_exit
-	wait "$watcher"
+	wait "$FDS_AT_OPEN_PID"
 	[ -s "$T/fds-at-exit" ]
 	if grep -qF "$pipe" "$T/fds-at-exit"; then
 		echo "the monitor still held the inherited fd when it created the exit file:"

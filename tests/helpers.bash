@@ -381,6 +381,16 @@ syslog_count() {
 	grep -o -F -- "$1" "$T/syslog" | wc -l
 }
 
+# syslog_conmon CID: conmon's messages about container CID, one a line,
+# from "<KIND>: " on (docs/logging.md §8.3: "conmon <first 20 bytes of the
+# cid> <KIND>: text"; the datagrams are split where the next begins).
+syslog_conmon() {
+	SYSLOG_CID=${1:0:20} perl -0777 -ne '
+		for my $m (split /(?=<\d{1,3}>)/) {
+			print "$1\n" if $m =~ /conmon \Q$ENV{SYSLOG_CID}\E (<\w+>: .*?)\n?\z/s;
+		}' "$T/syslog"
+}
+
 # ---------------------------------------------------------------- waiting
 
 # wait_until TIMEOUT COMMAND...: poll COMMAND every 20 ms until it succeeds.
@@ -456,6 +466,27 @@ children_named() {
 # fd_list PID: the open fd numbers of PID, sorted, space separated.
 fd_list() {
 	ls "/proc/$1/fd" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# ready_or_gone FILE PID: FILE exists, or process PID has ended.
+ready_or_gone() {
+	[ -e "$1" ] || pid_gone "$2"
+}
+
+# fds_at_open_start WHAT OUT ARGS...: lib/fds-at-open ARGS... OUT in the
+# background (FDS_AT_OPEN_PID), once it watches. A kernel without
+# fanotify permission events cannot hold WHAT: the test skips.
+fds_at_open_start() {
+	local what=$1 out=$2 status=0
+	shift 2
+	"$LIB_DIR/fds-at-open" "$@" "$out" &
+	FDS_AT_OPEN_PID=$!
+	wait_until "$WAIT" ready_or_gone "$out.ready" "$FDS_AT_OPEN_PID" || true
+	[ -e "$out.ready" ] && return 0
+	wait "$FDS_AT_OPEN_PID" || status=$?
+	[ "$status" = 77 ] && skip "this kernel has no fanotify permission events to hold $what with"
+	echo "fds-at-open did not start (status $status)" >&2
+	return 1
 }
 
 pid_ppid() {

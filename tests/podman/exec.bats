@@ -24,51 +24,17 @@ teardown() {
 	podman_teardown
 }
 
-# exec_gated LABEL GATE [EXEC OPTIONS...] -- SCRIPT: podman exec in the
-# background of `sh -c SCRIPT` after gate GATE opens. The session's monitor
-# is checked while the process waits; then the gate opens, and BG_STATUS
-# is podman's status.
-exec_gated() {
-	local label=$1 gate=$2 opts=()
-	shift 2
-	while [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	podman_bg "$label" exec ${opts[@]+"${opts[@]}"} "$NAME" sh -c "$(gate_sh "$gate"); $2"
-	assert_exec_ours "$ID" || return 1
-	gate_open "$gate"
-	bg_wait
-	wait_until "$WAIT" pid_gone "$EXEC_CONMON_PID" || {
-		echo "exec monitor $EXEC_CONMON_PID still runs" >&2
-		return 1
-	}
-}
-
 @test "exec: the exit code and both output streams reach podman" {
-	exec_gated ex ex -- "echo out-1; echo err-1 >&2; echo out-2; exit 4"
-	assert_eq "$BG_STATUS" 4 "podman exec status"
-	assert_eq "$(cat "$T/ex.out")" "$(printf 'out-1\nout-2')" "stdout"
-	assert_eq "$(cat "$T/ex.err")" err-1 "stderr"
-	# The container and its own monitor are untouched.
-	assert_eq "$(ctr_state "$NAME")" running "container state"
-	assert_conmon_pid "$CONMON_PID"
-	exec_gated ex0 ex0 -- "exit 0"
-	assert_eq "$BG_STATUS" 0 "podman exec status"
+	check_exec_streams
 }
 
 @test "exec: 47 MB of output into a reader that starts 3 s late arrive whole" {
 	# Podman runs exec sessions with -l none: the attach socket is the
 	# only copy of this output, so nothing of it may be dropped.
-	(podman exec "$NAME" sh -c "$(gate_sh slow); seq 1 6000000" 3>&- |
-		(sleep 3; sha256sum >"$T/sum")) &
-	BG_PID=$!
-	BG_PIDS+=("$BG_PID")
+	slow_reader_start exec "$NAME"
 	assert_exec_ours "$ID"
-	gate_open slow
-	bg_wait
-	assert_eq "$BG_STATUS" 0 "podman exec | reader status"
-	assert_eq "$(cat "$T/sum")" "$(seq 1 6000000 | sha256sum)" "sha256 of what the reader got"
+	slow_reader_check
+	wait_until "$WAIT" pid_gone "$EXEC_CONMON_PID"
 }
 
 @test "exec -i: 256 KiB of piped stdin reach the process intact, and its EOF ends it" {

@@ -124,18 +124,29 @@ podman_suite_setup() {
 			graphroot = "$PSTORE/root"
 			runroot = "$PSTORE/runroot"
 		EOF
-		tar -C "$ROOTFS" -c . | podman import - "$IMAGE" >"$PSTORE/import.out" 2>&1 || {
-			cat "$PSTORE/import.out" >&2
-			return 1
-		}
+		podman_import_image || return 1
 		: >"$PSTORE/.ready"
 	fi
+	assert_podman_picks_conmon
+}
+
+# podman_import_image: the busybox rootfs as $IMAGE in the store.
+podman_import_image() {
+	tar -C "$ROOTFS" -c . | podman import - "$IMAGE" >"$PSTORE/import.out" 2>&1 || {
+		cat "$PSTORE/import.out" >&2
+		return 1
+	}
+}
+
+# assert_podman_picks_conmon: the conmon Podman chose, after its version
+# probe, is $CONMON_REAL.
+assert_podman_picks_conmon() {
 	local path
 	path=$(podman info --format '{{.Host.Conmon.Path}}') || return 1
 	if [ "$path" != "$CONMON_REAL" ]; then
 		echo "podman chose the conmon at '$path', not $CONMON_REAL" \
-			"(does it pass Podman's version probe? '$CONMON --version':" \
-			"$("$CONMON" --version 2>&1 | head -1))" >&2
+			"(does it pass Podman's version probe? '$CONMON_REAL --version':" \
+			"$("$CONMON_REAL" --version 2>&1 | head -1))" >&2
 		return 1
 	fi
 }
@@ -311,6 +322,18 @@ assert_ours() {
 	esac
 }
 
+# assert_monitor_args ARG...: the monitor of container $ID ($CONMON_PID,
+# from assert_ours) got each ARG as an element of its argv.
+assert_monitor_args() {
+	case " $(monitor_pids -c "$ID" "$@" | tr '\n' ' ') " in
+	*" $CONMON_PID "*) return 0 ;;
+	esac
+	echo "conmon did not get $*:" >&2
+	tr '\0' ' ' <"/proc/$CONMON_PID/cmdline" >&2
+	echo >&2
+	return 1
+}
+
 # assert_exec_ours ID: wait for the monitor of an exec session in
 # container ID (argv: -c ID ... -e) and check that it runs $CONMON. Sets
 # EXEC_CONMON_PID.
@@ -341,4 +364,357 @@ assert_same_file() {
 # (Debian 12 ships 2.1.6), whose known differences some tests allow for.
 conmon_is_upstream_2_1() {
 	"$CONMON" --version 2>/dev/null | head -1 | grep -Eq '^conmon version 2\.[01]\.'
+}
+
+# ---------------------------------------------------------------- containers
+#
+# Shared by tests/podman and tests/podman-rootless, which run the same
+# cases on a root and a rootless Podman.
+
+# run_rm_gated NAME SCRIPT [RUN OPTIONS...]: `podman run --rm` in the
+# background; the container waits for gate NAME, then runs SCRIPT. The
+# monitor is checked while the container waits; then the gate opens and
+# BG_STATUS is podman's exit status.
+run_rm_gated() {
+	local name=$1 script=$2
+	shift 2
+	podman_bg "$name" run --rm --name "$name" "${GATE_MOUNT[@]}" "$@" \
+		"$IMAGE" sh -c "$(gate_sh "$name"); $script"
+	wait_state "$name" running || return 1
+	assert_ours "$name" || return 1
+	gate_open "$name"
+	bg_wait
+	wait_until "$WAIT" pid_gone "$CONMON_PID" || {
+		echo "conmon $CONMON_PID of $name still runs" >&2
+		return 1
+	}
+}
+
+# run_d NAME [RUN OPTIONS...] -- SCRIPT: `podman run -d` of `sh -c SCRIPT`,
+# waits until it runs and checks its monitor (CONMON_PID, ID).
+run_d() {
+	local name=$1 opts=()
+	shift
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	podman run -d --name "$name" ${opts[@]+"${opts[@]}"} "$IMAGE" sh -c "$2" >/dev/null || return 1
+	wait_state "$name" running || return 1
+	assert_ours "$name"
+}
+
+# exec_gated LABEL GATE [EXEC OPTIONS...] -- SCRIPT: podman exec in the
+# background of `sh -c SCRIPT` in container $NAME after gate GATE opens.
+# The session's monitor is checked while the process waits; then the gate
+# opens, and BG_STATUS is podman's status.
+exec_gated() {
+	local label=$1 gate=$2 opts=()
+	shift 2
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	podman_bg "$label" exec ${opts[@]+"${opts[@]}"} "$NAME" sh -c "$(gate_sh "$gate"); $2"
+	assert_exec_ours "$ID" || return 1
+	gate_open "$gate"
+	bg_wait
+	wait_until "$WAIT" pid_gone "$EXEC_CONMON_PID" || {
+		echo "exec monitor $EXEC_CONMON_PID still runs" >&2
+		return 1
+	}
+}
+
+# A loop that answers SIGTERM at once with exit code $1 (an init of a pid
+# namespace ignores signals it has no handler for).
+term_loop() {
+	echo "trap 'echo got-term; exit $1' TERM; echo ready; while :; do sleep 0.1; done"
+}
+
+# elapsed_ms COMMAND...: run COMMAND; ELAPSED_MS is how long it took.
+elapsed_ms() {
+	local t0 status=0
+	t0=$(date +%s%N)
+	"$@" || status=$?
+	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+	return $status
+}
+
+# ---------------------------------------------------------------- logs
+
+# many_lines_sh: container text printing "line 00001" .. "line 05000".
+many_lines_sh() {
+	echo "awk 'BEGIN { for (i = 1; i <= 5000; i++) printf \"line %05d\\n\", i }'"
+}
+
+# long_line_sh: container text printing 102400 "x" and a newline.
+long_line_sh() {
+	echo "awk 'BEGIN { s = sprintf(\"%102400s\", \"\"); gsub(/ /, \"x\", s); print s }'"
+}
+
+# busybox_sh SCRIPT: SCRIPT run by the rootfs's busybox on the host, to
+# compute what the container prints (the host's awk may differ).
+busybox_sh() {
+	"$ROOTFS/bin/busybox" sh -c "$1"
+}
+
+# logs_end_with NAME LINE: the last line of podman logs NAME's stdout is
+# LINE (with or without a newline after it).
+logs_end_with() {
+	[ "$(podman logs "$1" 2>/dev/null | tail -n 1)" = "$2" ]
+}
+
+# logs_have NAME LINE: a line of podman logs NAME (either stream) is LINE.
+logs_have() {
+	podman logs "$1" 2>&1 | grep -qx -- "$2"
+}
+
+# logs_count_is NAME TEXT N: N lines of podman logs NAME are exactly TEXT.
+logs_count_is() {
+	[ "$(podman logs "$1" 2>&1 | grep -cx -- "$2")" = "$3" ]
+}
+
+# ---------------------------------------------------------------- slow reader
+
+# slow_reader_start PODMAN-ARGS...: in the background, the pipeline
+#   podman PODMAN-ARGS... sh -c 'seq 1 6000000' | (sleep 3; sha256sum)
+# where the container's seq waits for gate "slow" and the reader's 3 s
+# start when the gate opens: 47 MB of output meet a reader that takes
+# nothing for 3 s, then everything. Podman's attach stops reading
+# conmon's socket while its stdout pipe is full, and a rootless conmon
+# cannot even force its send buffer past net.core.wmem_max: only flow
+# control in conmon (docs/attach.md §6) keeps every byte. The caller
+# proves the monitor ours while the gate is shut, then calls
+# slow_reader_check.
+slow_reader_start() {
+	# 3>&-: bats waits for whatever holds its fd 3.
+	(
+		podman "$@" sh -c "$(gate_sh slow); seq 1 6000000" 2>"$T/slow.err" |
+			(until [ -e "$GATE/slow" ]; do sleep 0.02; done; sleep 3; sha256sum) >"$T/slow.sum"
+		echo "${PIPESTATUS[0]}" >"$T/slow.status"
+	) 3>&- &
+	BG_PIDS+=("$!")
+}
+
+# slow_reader_check: open the gate; Podman exits 0 and the reader's
+# checksum is that of the host's own seq 1 6000000.
+slow_reader_check() {
+	local want
+	want=$(seq 1 6000000 | sha256sum)
+	gate_open slow
+	wait_until 60 test -s "$T/slow.status" || {
+		echo "the pipeline did not end within 60 s" >&2
+		return 1
+	}
+	[ -z "$(cat "$T/slow.err")" ] || echo "podman's stderr: $(head -c 1000 "$T/slow.err")" >&2
+	assert_eq "$(cat "$T/slow.status")" 0 "podman's exit status"
+	assert_eq "$(cat "$T/slow.sum")" "$want" "sha256 of what the slow reader got"
+}
+
+# ---------------------------------------------------------------- cases
+#
+# The checks of a test that tests/podman and tests/podman-rootless both
+# run, word for word.
+
+# check_run_rm_exit_codes: `podman run --rm` of containers exiting 0 and 7:
+# Podman's status and the output are theirs; both are removed.
+check_run_rm_exit_codes() {
+	local code
+	for code in 0 7; do
+		run_rm_gated "$NAME-$code" "echo bye-$code; exit $code"
+		assert_eq "$BG_STATUS" "$code" "podman run status"
+		assert_eq "$(cat "$T/$NAME-$code.out")" "bye-$code" "output"
+		run podman container exists "$NAME-$code"
+		assert_eq "$status" 1 "container $NAME-$code still exists"
+	done
+}
+
+# check_logs_apart: `podman run -d` of a container printing both streams,
+# 5000 lines, a 100 KB line and a last line without newline; podman logs
+# gives back each stream exactly, while it runs and after its exit.
+check_logs_apart() {
+	podman run -d --name "$NAME" "${GATE_MOUNT[@]}" "$IMAGE" sh -c "
+		echo first; echo err-1 >&2
+		$(many_lines_sh)
+		echo err-2 >&2
+		$(long_line_sh)
+		printf last-without-newline
+		$(gate_sh end); exit 0"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+
+	busybox_sh "echo first; $(many_lines_sh); $(long_line_sh); printf last-without-newline" \
+		>"$T/stdout.want"
+	printf 'err-1\nerr-2\n' >"$T/stderr.want"
+
+	# Everything is logged before the gate: read it while it runs...
+	wait_until "$WAIT" logs_end_with "$NAME" last-without-newline
+	podman logs "$NAME" >"$T/logs.out" 2>"$T/logs.err"
+	assert_same_file "$T/logs.out" "$T/stdout.want" "stdout while running"
+	assert_same_file "$T/logs.err" "$T/stderr.want" "stderr while running"
+
+	# ...and after the exit, when conmon drained and closed the log.
+	gate_open end
+	run podman wait "$NAME"
+	assert_eq "$output" 0 "podman wait"
+	podman logs "$NAME" >"$T/logs.out" 2>"$T/logs.err"
+	assert_same_file "$T/logs.out" "$T/stdout.want" "stdout after exit"
+	assert_same_file "$T/logs.err" "$T/stderr.want" "stderr after exit"
+	wait_until "$WAIT" pid_gone "$CONMON_PID"
+}
+
+# check_stop_kill_after_timeout: podman stop -t 2 of a container that
+# ignores SIGTERM takes 2 s, then SIGKILL: exit code 137.
+check_stop_kill_after_timeout() {
+	run_d "$NAME" -- "exec sleep 1000"
+	elapsed_ms podman stop -t 2 "$NAME"
+	[ "$ELAPSED_MS" -ge 2000 ] || {
+		echo "stop took ${ELAPSED_MS} ms, less than its 2 s timeout" >&2
+		return 1
+	}
+	[ "$ELAPSED_MS" -lt $((2000 + WAIT * 1000)) ]
+	assert_eq "$(inspect "$NAME" '{{.State.Status}} {{.State.ExitCode}}')" "exited 137" "state after stop"
+	wait_until "$WAIT" pid_gone "$CONMON_PID"
+}
+
+# check_stop_term_handler: podman stop -t 30 of a container whose SIGTERM
+# handler exits 3 returns at once, with ExitCode 3.
+check_stop_term_handler() {
+	run_d "$NAME" -- "$(term_loop 3)"
+	wait_until "$WAIT" logs_count_is "$NAME" ready 1
+	elapsed_ms podman stop -t 30 "$NAME"
+	[ "$ELAPSED_MS" -lt $((WAIT * 1000)) ] || {
+		echo "stop took ${ELAPSED_MS} ms for a container that exits on SIGTERM" >&2
+		return 1
+	}
+	assert_eq "$(inspect "$NAME" '{{.State.Status}} {{.State.ExitCode}}')" "exited 3" "state after stop"
+	assert_contains "$(podman logs "$NAME")" got-term "log"
+	wait_until "$WAIT" pid_gone "$CONMON_PID"
+}
+
+# check_restart: podman restart gives a new monitor running $CONMON and a
+# new container process; the log keeps both runs.
+check_restart() {
+	local old_conmon old_pid
+	run_d "$NAME" -- "$(term_loop 0)"
+	old_conmon=$CONMON_PID
+	old_pid=$(inspect "$NAME" '{{.State.Pid}}')
+	wait_until "$WAIT" logs_count_is "$NAME" ready 1
+	podman restart -t 10 "$NAME"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+	[ "$CONMON_PID" != "$old_conmon" ] || {
+		echo "restart kept the monitor $old_conmon" >&2
+		return 1
+	}
+	[ "$(inspect "$NAME" '{{.State.Pid}}')" != "$old_pid" ]
+	wait_until "$WAIT" pid_gone "$old_conmon"
+	# The first run's output, its TERM, and the second run's start.
+	wait_until "$WAIT" logs_count_is "$NAME" ready 2
+	assert_eq "$(podman logs "$NAME" | tr '\n' ' ')" "ready got-term ready " "log of both runs"
+}
+
+# check_exec_streams: podman exec in container $NAME (running, monitor
+# $CONMON_PID): the exit code and both streams reach Podman, and the
+# container and its monitor are untouched.
+check_exec_streams() {
+	exec_gated ex ex -- "echo out-1; echo err-1 >&2; echo out-2; exit 4"
+	assert_eq "$BG_STATUS" 4 "podman exec status"
+	assert_eq "$(cat "$T/ex.out")" "$(printf 'out-1\nout-2')" "stdout"
+	assert_eq "$(cat "$T/ex.err")" err-1 "stderr"
+	# The container and its own monitor are untouched.
+	assert_eq "$(ctr_state "$NAME")" running "container state"
+	assert_conmon_pid "$CONMON_PID"
+	exec_gated ex0 ex0 -- "exit 0"
+	assert_eq "$BG_STATUS" 0 "podman exec status"
+}
+
+# ---------------------------------------------------------------- terminal
+
+# podman_sh: the shell words that start this store's Podman, as podman()
+# does, from a script outside the test's shell (a tmux pane). timeout
+# --foreground: Podman must stay in the terminal's foreground process
+# group to set raw mode.
+podman_sh() {
+	printf 'env CONTAINERS_CONF=%q CONTAINERS_STORAGE_CONF=%q TMPDIR=%q timeout --foreground -k 5 %q %q' \
+		"$CONTAINERS_CONF" "$CONTAINERS_STORAGE_CONF" "$PODMAN_TMPDIR" \
+		"${PODMAN_TIMEOUT:-120}" "$PODMAN_BIN"
+}
+
+# pane: what the tmux pane shows now (joined lines, no trailing blanks).
+pane() {
+	tmux -S "$TMUX_SOCK" capture-pane -p -J -t it
+}
+
+# pane_has TEXT: a line of the pane is exactly TEXT (after trimming).
+pane_has() {
+	pane | sed 's/[[:space:]]*$//' | grep -qx -- "$1"
+}
+
+# wait_pane TEXT: wait for a pane line that is exactly TEXT.
+wait_pane() {
+	wait_until "$WAIT" pane_has "$1" || {
+		echo "the pane never showed a line '$1'; it shows:" >&2
+		pane | sed 's/^/  | /' >&2
+		return 1
+	}
+}
+
+pane_size_is() {
+	[ "$(tmux -S "$TMUX_SOCK" display -p -t it '#{pane_width}x#{pane_height}')" = "$1" ]
+}
+
+# type_line TEXT: type TEXT and Enter into the pane.
+type_line() {
+	tmux -S "$TMUX_SOCK" send-keys -t it -l -- "$1"
+	tmux -S "$TMUX_SOCK" send-keys -t it Enter
+}
+
+# check_run_it_in_tmux: `podman run -it ... sh` in a tmux pane of 80x24:
+# typing and reading, the initial size, a resize to 100x30, and `exit 5`
+# as Podman's status and the container's ExitCode; the session is in the
+# log. (Busybox's `stty size` fails on a terminal that was never sized:
+# that it answers proves Podman's initial resize reached the pty.)
+check_run_it_in_tmux() {
+	command -v tmux >/dev/null || {
+		echo "no tmux (apt-get install tmux; tests/run-all installs it)" >&2
+		return 1
+	}
+	TMUX_SOCK=$T/tmux.sock
+	# The pane runs Podman, then records its status; the session ends
+	# with it.
+	cat >"$T/it.sh" <<-EOF
+		$(podman_sh) run -it --name '$NAME' '$IMAGE' sh
+		echo \$? >'$T/it.status.tmp'
+		mv '$T/it.status.tmp' '$T/it.status'
+	EOF
+	tmux -S "$TMUX_SOCK" new-session -d -s it -x 80 -y 24 "sh '$T/it.sh'"
+	wait_state "$NAME" running
+	assert_ours "$NAME"
+
+	# The shell's output appears as typed input is echoed and run: the
+	# marker is computed, so only the command's output shows it whole.
+	type_line 'echo mark-$((6 * 7))'
+	wait_pane mark-42
+	# Podman sized the terminal from its own at the start.
+	type_line 'echo size-$(stty size | tr " " x)'
+	wait_pane size-24x80
+
+	# A resize of Podman's terminal reaches the container's.
+	tmux -S "$TMUX_SOCK" resize-window -t it -x 100 -y 30
+	wait_until "$WAIT" pane_size_is 100x30
+	type_line 'echo resized-$(stty size | tr " " x)'
+	wait_pane resized-30x100
+
+	type_line 'exit 5'
+	wait_until "$WAIT" test -e "$T/it.status" || {
+		echo "podman run -it did not end; the pane shows:" >&2
+		pane | sed 's/^/  | /' >&2
+		return 1
+	}
+	assert_eq "$(cat "$T/it.status")" 5 "podman run -it status"
+	assert_eq "$(inspect "$NAME" '{{.State.ExitCode}}')" 5 "ExitCode"
+	wait_until "$WAIT" pid_gone "$CONMON_PID"
+	# The terminal session is in the log as the container's stdout.
+	assert_contains "$(podman logs "$NAME")" mark-42 "log"
 }

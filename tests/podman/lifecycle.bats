@@ -18,40 +18,6 @@ teardown() {
 	podman_teardown
 }
 
-# run_d NAME [RUN OPTIONS...] -- SCRIPT: `podman run -d` of `sh -c SCRIPT`,
-# waits until it runs and checks its monitor (CONMON_PID, ID).
-run_d() {
-	local name=$1 opts=()
-	shift
-	while [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	podman run -d --name "$name" ${opts[@]+"${opts[@]}"} "$IMAGE" sh -c "$2" >/dev/null || return 1
-	wait_state "$name" running || return 1
-	assert_ours "$name"
-}
-
-# elapsed_ms COMMAND...: run COMMAND; ELAPSED_MS is how long it took.
-elapsed_ms() {
-	local t0 status=0
-	t0=$(date +%s%N)
-	"$@" || status=$?
-	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
-	return $status
-}
-
-# logs_count_is NAME TEXT N: N lines of podman logs NAME are exactly TEXT.
-logs_count_is() {
-	[ "$(podman logs "$1" 2>&1 | grep -cx -- "$2")" = "$3" ]
-}
-
-# A loop that answers SIGTERM at once with exit code $1 (an init of a pid
-# namespace ignores signals it has no handler for).
-term_loop() {
-	echo "trap 'echo got-term; exit $1' TERM; echo ready; while :; do sleep 0.1; done"
-}
-
 # ---------------------------------------------------------------- wait
 
 @test "wait: blocks while the container runs, then prints its exit code" {
@@ -74,28 +40,11 @@ term_loop() {
 # ---------------------------------------------------------------- stop, kill
 
 @test "stop: SIGTERM ignored, SIGKILL after the 2 s timeout gives 137" {
-	run_d "$NAME" -- "exec sleep 1000"
-	elapsed_ms podman stop -t 2 "$NAME"
-	[ "$ELAPSED_MS" -ge 2000 ] || {
-		echo "stop took ${ELAPSED_MS} ms, less than its 2 s timeout" >&2
-		return 1
-	}
-	[ "$ELAPSED_MS" -lt $((2000 + WAIT * 1000)) ]
-	assert_eq "$(inspect "$NAME" '{{.State.Status}} {{.State.ExitCode}}')" "exited 137" "state after stop"
-	wait_until "$WAIT" pid_gone "$CONMON_PID"
+	check_stop_kill_after_timeout
 }
 
 @test "stop: a SIGTERM handler's exit code is the container's, without waiting for the timeout" {
-	run_d "$NAME" -- "$(term_loop 3)"
-	wait_until "$WAIT" logs_count_is "$NAME" ready 1
-	elapsed_ms podman stop -t 30 "$NAME"
-	[ "$ELAPSED_MS" -lt $((WAIT * 1000)) ] || {
-		echo "stop took ${ELAPSED_MS} ms for a container that exits on SIGTERM" >&2
-		return 1
-	}
-	assert_eq "$(inspect "$NAME" '{{.State.Status}} {{.State.ExitCode}}')" "exited 3" "state after stop"
-	assert_contains "$(podman logs "$NAME")" got-term "log"
-	wait_until "$WAIT" pid_gone "$CONMON_PID"
+	check_stop_term_handler
 }
 
 @test "kill -s: USR1 reaches the container's handler, KILL ends it with 137" {
@@ -111,23 +60,7 @@ term_loop() {
 }
 
 @test "restart: a new monitor, ours, and a new container process; the log keeps both runs" {
-	local old_conmon old_pid
-	run_d "$NAME" -- "$(term_loop 0)"
-	old_conmon=$CONMON_PID
-	old_pid=$(inspect "$NAME" '{{.State.Pid}}')
-	wait_until "$WAIT" logs_count_is "$NAME" ready 1
-	podman restart -t 10 "$NAME"
-	wait_state "$NAME" running
-	assert_ours "$NAME"
-	[ "$CONMON_PID" != "$old_conmon" ] || {
-		echo "restart kept the monitor $old_conmon" >&2
-		return 1
-	}
-	[ "$(inspect "$NAME" '{{.State.Pid}}')" != "$old_pid" ]
-	wait_until "$WAIT" pid_gone "$old_conmon"
-	# The first run's output, its TERM, and the second run's start.
-	wait_until "$WAIT" logs_count_is "$NAME" ready 2
-	assert_eq "$(podman logs "$NAME" | tr '\n' ' ')" "ready got-term ready " "log of both runs"
+	check_restart
 }
 
 # ---------------------------------------------------------------- inspect

@@ -26,25 +26,6 @@ teardown() {
 	podman_teardown
 }
 
-# run_rm_gated NAME SCRIPT [RUN OPTIONS...]: `podman run --rm` in the
-# background; the container waits for gate NAME, then runs SCRIPT. The
-# monitor is checked while the container waits; then the gate opens and
-# BG_STATUS is podman's exit status.
-run_rm_gated() {
-	local name=$1 script=$2
-	shift 2
-	podman_bg "$name" run --rm --name "$name" "${GATE_MOUNT[@]}" "$@" \
-		"$IMAGE" sh -c "$(gate_sh "$name"); $script"
-	wait_state "$name" running || return 1
-	assert_ours "$name" || return 1
-	gate_open "$name"
-	bg_wait
-	wait_until "$WAIT" pid_gone "$CONMON_PID" || {
-		echo "conmon $CONMON_PID of $name still runs" >&2
-		return 1
-	}
-}
-
 # ---------------------------------------------------------------- conmon
 
 @test "Podman runs \$CONMON: podman info, podman --conmon, and the running monitor" {
@@ -66,14 +47,7 @@ run_rm_gated() {
 # ---------------------------------------------------------------- run --rm
 
 @test "run --rm: exit codes 0 and 7 reach podman, output too; the container is removed" {
-	local code
-	for code in 0 7; do
-		run_rm_gated "$NAME-$code" "echo bye-$code; exit $code"
-		assert_eq "$BG_STATUS" "$code" "podman run status"
-		assert_eq "$(cat "$T/$NAME-$code.out")" "bye-$code" "output"
-		run podman container exists "$NAME-$code"
-		assert_eq "$status" 1 "container $NAME-$code still exists"
-	done
+	check_run_rm_exit_codes
 }
 
 @test "run --rm: signal deaths are 128+signal (TERM 143, KILL 137, HUP 129)" {
@@ -89,57 +63,8 @@ run_rm_gated() {
 
 # ---------------------------------------------------------------- logs
 
-# many_lines_sh: container text printing "line 00001" .. "line 05000".
-many_lines_sh() {
-	echo "awk 'BEGIN { for (i = 1; i <= 5000; i++) printf \"line %05d\\n\", i }'"
-}
-
-# long_line_sh: container text printing 102400 "x" and a newline.
-long_line_sh() {
-	echo "awk 'BEGIN { s = sprintf(\"%102400s\", \"\"); gsub(/ /, \"x\", s); print s }'"
-}
-
-# logs_end_with NAME LINE: the last line of podman logs NAME's stdout is
-# LINE (with or without a newline after it).
-logs_end_with() {
-	[ "$(podman logs "$1" 2>/dev/null | tail -n 1)" = "$2" ]
-}
-
-# busybox_sh SCRIPT: SCRIPT run by the rootfs's busybox on the host, to
-# compute what the container prints (the host's awk may differ).
-busybox_sh() {
-	"$ROOTFS/bin/busybox" sh -c "$1"
-}
-
 @test "run -d, logs: stdout and stderr apart, 5000 lines, a 100 KB line, a last line without newline" {
-	podman run -d --name "$NAME" "${GATE_MOUNT[@]}" "$IMAGE" sh -c "
-		echo first; echo err-1 >&2
-		$(many_lines_sh)
-		echo err-2 >&2
-		$(long_line_sh)
-		printf last-without-newline
-		$(gate_sh end); exit 0"
-	wait_state "$NAME" running
-	assert_ours "$NAME"
-
-	busybox_sh "echo first; $(many_lines_sh); $(long_line_sh); printf last-without-newline" \
-		>"$T/stdout.want"
-	printf 'err-1\nerr-2\n' >"$T/stderr.want"
-
-	# Everything is logged before the gate: read it while it runs...
-	wait_until "$WAIT" logs_end_with "$NAME" last-without-newline
-	podman logs "$NAME" >"$T/logs.out" 2>"$T/logs.err"
-	assert_same_file "$T/logs.out" "$T/stdout.want" "stdout while running"
-	assert_same_file "$T/logs.err" "$T/stderr.want" "stderr while running"
-
-	# ...and after the exit, when conmon drained and closed the log.
-	gate_open end
-	run podman wait "$NAME"
-	assert_eq "$output" 0 "podman wait"
-	podman logs "$NAME" >"$T/logs.out" 2>"$T/logs.err"
-	assert_same_file "$T/logs.out" "$T/stdout.want" "stdout after exit"
-	assert_same_file "$T/logs.err" "$T/stderr.want" "stderr after exit"
-	wait_until "$WAIT" pid_gone "$CONMON_PID"
+	check_logs_apart
 }
 
 @test "logs -f follows the output as it comes and ends when the container exits" {
@@ -174,11 +99,7 @@ busybox_sh() {
 	wait_state "$NAME" running
 	assert_ours "$NAME"
 	# Podman hands the limit to conmon (10k = 10000 bytes).
-	[ -n "$(monitor_pids -c "$ID" --log-size-max 10000)" ] || {
-		echo "conmon did not get --log-size-max 10000:" >&2
-		tr '\0' ' ' <"/proc/$CONMON_PID/cmdline" >&2
-		return 1
-	}
+	assert_monitor_args --log-size-max 10000
 	wait_until "$WAIT" logs_end_with "$NAME" line-02000
 	gate_open end
 	run podman wait "$NAME"
