@@ -59,7 +59,8 @@ static struct {
 
 	pid_t container_pid; /* 0 until read from the pidfile */
 	bool container_exited;
-	int container_status; /* exit status text value, docs/lifecycle.md §10.1 */
+	int container_status; /* exit status text value, docs/lifecycle.md §10.1
+			       */
 	bool timed_out;
 
 	struct {
@@ -613,7 +614,8 @@ static const char *read_runtime_stderr(char *buf, size_t size)
 	return buf;
 }
 
-/* atoi() semantics, as the documented pidfile reading (docs/lifecycle.md §8). */
+/* atoi() semantics, as the documented pidfile reading (docs/lifecycle.md §8).
+ */
 static pid_t read_container_pid(char *err, size_t errsize)
 {
 	char buf[32];
@@ -765,7 +767,8 @@ static int run_exit_command(void)
 		_exit(1);
 	}
 
-	/* Wait for every child, adopted ones included (docs/lifecycle.md §13). */
+	/* Wait for every child, adopted ones included (docs/lifecycle.md §13).
+	 */
 	for (;;) {
 		pid = waitpid(-1, &wstatus, 0);
 		if (pid < 0) {

@@ -10,6 +10,12 @@
  * notification can arrive in the same loop iteration, and the loop stops
  * at the death.
  *
+ * Rootless, none of this is a fault: on a cgroup v1 host rootless Podman
+ * gives the container no memory cgroup of its own, and an ordinary user
+ * may not register for its events.  What makes detection unavailable is
+ * then said at debug level; as root it is a warning.  A container process
+ * that is gone before we look (a fast exec session) is no fault either.
+ *
  * Deviations from docs/oom.md, for the users' sake:
  *  - v2: the counters are read once at oom_start as the baseline, so a
  *    count left in the cgroup by an earlier OOM (an exec session in a
@@ -215,7 +221,29 @@ int oom_parse_cgroup(int fd, bool v2, char *dir, size_t cap)
 	return r == 1;
 }
 
-/* Put the cgroup directory of pid in cgroup_file.  Warns why not. */
+/* Rootless, detection may simply not be ours to have: say so quietly.
+ * Rootless Podman runs conmon as root of a user namespace of its own, so
+ * the uid map tells, not the uid: the initial namespace maps every uid to
+ * itself. */
+static int unavailable_level(void)
+{
+	char map[64];
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, map, sizeof(map) - 1);
+	unsigned long inside, outside, count;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return LVL_WARN;
+	map[n] = '\0';
+	if (sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
+	    inside == 0 && outside == 0 && count == 4294967295UL)
+		return LVL_WARN;
+	return LVL_DEBUG;
+}
+
+/* Put the cgroup directory of pid in cgroup_file.  Says why not. */
 static bool find_cgroup(pid_t pid, bool v2)
 {
 	char path[32];
@@ -224,7 +252,9 @@ static bool find_cgroup(pid_t pid, bool v2)
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		nwarn("Failed to open cgroups file: %s", path);
+		/* Exited and reaped already: nothing to watch. */
+		diag(errno == ENOENT ? LVL_DEBUG : LVL_WARN, 0,
+		     "Failed to open cgroups file: %s", path);
 		return false;
 	}
 	r = oom_parse_cgroup(fd, v2, cgroup_file, sizeof(cgroup_file));
@@ -330,10 +360,22 @@ static void stop_watching(void)
 	oom.w.fd = -1;
 }
 
-static void say_unavailable(const char *why)
+static void say_unavailable(int level, const char *why)
 {
-	nwarn("OOM detection is unavailable: %s %.*s", why, (int)oom.dir_len,
-	      cgroup_file);
+	diag(level, 0, "OOM detection is unavailable: %s %.*s", why,
+	     (int)oom.dir_len, cgroup_file);
+}
+
+/* The root of the hierarchy: what a process that has exited (a zombie)
+ * shows on v1, or one that has no cgroup of its own.  Watching it would
+ * report every OOM of the host as the container's. */
+static bool cgroup_is_root(void)
+{
+	const char *below = cgroup_file + sizeof(CGROUP_ROOT);
+
+	if (oom.dir_len < sizeof(CGROUP_ROOT))
+		return true;
+	return !memchr(below, '/', oom.dir_len - sizeof(CGROUP_ROOT));
 }
 
 /* ------------------------------------------------------------------ */
@@ -449,7 +491,7 @@ static void start_v2(void)
 		ndebug("memory.events file does not exist at %s, skipping OOM "
 		       "monitoring",
 		       cgroup_file);
-		say_unavailable("no memory controller in cgroup");
+		say_unavailable(LVL_WARN, "no memory controller in cgroup");
 		return;
 	}
 	if (oom.seen_oom || oom.seen_oom_kill)
@@ -535,7 +577,8 @@ static void start_v1(void)
 		return;
 	ctl_fd = open(cgroup_file, O_WRONLY | O_CLOEXEC);
 	if (ctl_fd < 0) {
-		pwarn("Failed to open %s", cgroup_file);
+		diag(errno == EACCES ? unavailable_level() : LVL_WARN, errno,
+		     "Failed to open %s", cgroup_file);
 		return;
 	}
 	/* Shorter than cgroup.event_control, so it fits. */
@@ -600,8 +643,14 @@ void oom_start(pid_t pid)
 		if (!find_cgroup(pid, v2))
 			return;
 		oom.dir_len = strlen(cgroup_file);
+		if (cgroup_is_root()) {
+			say_unavailable(LVL_DEBUG,
+					"no cgroup of its own, or it exited:");
+			return;
+		}
 		if (cgroup_holds_us()) {
-			say_unavailable("the container shares conmon's own "
+			say_unavailable(unavailable_level(),
+					"the container shares conmon's own "
 					"memory cgroup");
 			return;
 		}
