@@ -31,7 +31,7 @@ CFLAGS_PIE := -fno-pie
 # small objects then share two pages instead of being strewn between the
 # big buffers, each touching a page of its own.
 ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
-CFLAGS_PIE += -mcmodel=medium -mlarge-data-threshold=2048
+CFLAGS_PIE += -mcmodel=medium -mlarge-data-threshold=512
 endif
 endif
 
@@ -57,7 +57,7 @@ all: conmon
 # Linked per compiler, then copied when it differs: after `make CC=clang`,
 # a plain `make` puts the musl binary back although ./conmon is newer.
 conmon: $(BUILD)/conmon FORCE
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
 $(BUILD)/conmon: $(OBJS)
 	$(CC) $(CFLAGS_ALL) $(LINK_STATIC) $(LDFLAGS_ALL) -s -o $@ $(OBJS)
