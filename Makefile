@@ -21,34 +21,61 @@ CC := musl-gcc
 endif
 endif
 
-# Debian's musl-gcc with -static-pie silently links dynamically: plain
-# -static, no PIE; one segment for code and read-only data saves the
-# padding pages between them.
-ifneq ($(findstring musl-gcc,$(CC)),)
+# The machine CC builds for (Debian's musl wrappers give their gnu triplet,
+# aarch64-linux-gnu) and whether its C library is musl, told by what its
+# headers define rather than by its name: musl's stdio.h defines
+# __DEFINED_FILE (bits/alltypes.h), glibc's none, whether the compiler is
+# musl-gcc, arm-linux-musleabihf-gcc or a riscv64 musl built by hand.
+# (__DEFINED_size_t would not do: gcc's own stddef.h defines it too.)
+TARGET := $(shell $(CC) -dumpmachine 2>/dev/null)
+LIBC := $(if $(shell $(CC) -dM -E -include stdio.h -x c /dev/null 2>/dev/null | grep -w __DEFINED_FILE),musl)
+
+# Against musl: plain -static, no PIE, said explicitly (Debian's musl-gcc
+# with -static-pie silently links dynamically, and armhf's gcc makes a
+# dynamic PIE unless told -fno-pie -no-pie); one segment for code and
+# read-only data saves the padding pages between them.
+ifeq ($(LIBC),musl)
 LINK_STATIC := -static -no-pie -Wl,-z,noseparate-code
 CFLAGS_PIE := -fno-pie
 # Buffers of 2 kB and more go to .lbss, after all the small state: the
 # small objects then share two pages instead of being strewn between the
 # big buffers, each touching a page of its own.
-ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
+ifneq ($(filter x86_64%,$(TARGET)),)
 CFLAGS_PIE += -mcmodel=medium -mlarge-data-threshold=2048
 endif
 endif
 
 # The commit --version reports; nothing outside a git checkout.
 COMMIT := $(shell h=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null && echo $$h || echo $$h-dirty; })
+# Nothing embeds a date today; should anything use __DATE__ or __TIME__,
+# gcc takes the commit's date instead of the clock's.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
 OPT ?= -Os
 CFLAGS ?=
-CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(CFLAGS_PIE) -ffunction-sections -fdata-sections \
+# No path of the checkout in any output (-ffile-prefix-map), no build id,
+# stripped: the same sources and compiler give the same bytes anywhere.
+CFLAGS_BASE = -std=gnu11 $(OPT) $(WARN) $(CFLAGS_PIE) -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-stack-protector \
-	-DCONMON_COMMIT='"$(COMMIT)"' $(CFLAGS)
+	-ffile-prefix-map=$(CURDIR)/= $(CFLAGS)
+CFLAGS_ALL = $(CFLAGS_BASE) -DCONMON_COMMIT='"$(COMMIT)"'
 LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 -Wl,--build-id=none $(LDFLAGS)
 
 SRCS := conmon.c cli.c io.c log.c sock.c oom.c fmt.c
 HDRS := conmon.h
-BUILD := .build/$(notdir $(firstword $(CC)))
+
+# Objects are kept per target, compiler and flags: another compiler or
+# flag set gets a directory of its own and never reuses them. The commit
+# stays out of the key (each commit would leave a directory behind): the
+# objects of the sources that use it depend on $(BUILD)/commit instead.
+shquote = '$(subst ','\'',$(1))'
+BUILD_KEY := $(shell printf '%s' $(call shquote,$(CC) $(CFLAGS_BASE) $(LINK_STATIC) $(LDFLAGS_ALL)) | sha256sum | cut -c1-8)
+BUILD := .build/$(or $(TARGET),unknown)-$(notdir $(firstword $(CC)))-$(BUILD_KEY)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+COMMIT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(shell grep -l CONMON_COMMIT $(SRCS) 2>/dev/null))
 
 .PHONY: FORCE all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format
 
@@ -66,6 +93,12 @@ FORCE:
 
 $(BUILD)/%.o: %.c $(HDRS) Makefile | $(BUILD)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# Rewritten only when the commit changes, so that its objects are rebuilt
+# then and only then.
+$(COMMIT_OBJS): $(BUILD)/commit
+$(BUILD)/commit: FORCE | $(BUILD)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(COMMIT)' ] || echo '$(COMMIT)' >$@
 
 $(BUILD):
 	mkdir -p $@
