@@ -8,6 +8,9 @@
 #   make asan            ./conmon-asan (ASan + UBSan, glibc); asan-test runs it
 #   make valgrind        the lifecycle suite under valgrind's memcheck
 #   make fuzz            every libFuzzer target for FUZZ_TIME (300) s
+#   make cross           dist/conmon-VERSION-linux-{amd64,arm64,armhf,riscv64}
+#                        and dist/SHA256SUMS: static musl, reproducible
+#   make test-cross      the cross binaries on runc under qemu-user
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -25,7 +28,7 @@ endif
 # aarch64-linux-gnu) and whether its C library is musl, told by what its
 # headers define rather than by its name: musl's stdio.h defines
 # __DEFINED_FILE (bits/alltypes.h), glibc's none, whether the compiler is
-# musl-gcc, arm-linux-musleabihf-gcc or a riscv64 musl built by hand.
+# musl-gcc, arm-linux-musleabihf-gcc or the riscv64 musl of make cross.
 # (__DEFINED_size_t would not do: gcc's own stddef.h defines it too.)
 TARGET := $(shell $(CC) -dumpmachine 2>/dev/null)
 LIBC := $(if $(shell $(CC) -dM -E -include stdio.h -x c /dev/null 2>/dev/null | grep -w __DEFINED_FILE),musl)
@@ -76,8 +79,10 @@ BUILD_KEY := $(shell printf '%s' $(call shquote,$(CC) $(CFLAGS_BASE) $(LINK_STAT
 BUILD := .build/$(or $(TARGET),unknown)-$(notdir $(firstword $(CC)))-$(BUILD_KEY)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 COMMIT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(shell grep -l CONMON_COMMIT $(SRCS) 2>/dev/null))
+# The version in the names of make cross's binaries.
+VERSION := $(shell grep -h 'define CONMON_VERSION "' $(HDRS) $(SRCS) 2>/dev/null | head -n 1 | cut -d'"' -f2)
 
-.PHONY: FORCE all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format
+.PHONY: FORCE all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format cross cross-one test-cross
 
 all: conmon
 
@@ -212,6 +217,45 @@ $(FUZZ_BUILD):
 
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_BUILD)/fmt-renamed.o
 
+# make cross: one fully static musl binary per architecture in dist/,
+# dist/conmon-VERSION-linux-ARCH, and dist/SHA256SUMS; ./conmon is not
+# touched. build/cross-toolchain names each compiler and installs what is
+# missing (Debian's cross gcc and musl-dev:ARCH; for riscv64 a musl built
+# from Debian's source package, kept in MUSL_CACHE). Each binary is linked
+# by a make of its own with that CC, in a build directory of its own.
+CROSS_ARCHES ?= amd64 arm64 armhf riscv64
+DIST ?= dist
+MUSL_CACHE ?= $(CURDIR)/.build/musl
+CROSS_NAMES = $(CROSS_ARCHES:%=conmon-$(VERSION)-linux-%)
+
+cross:
+	@set -e; for arch in $(CROSS_ARCHES); do \
+		cc=$$(MUSL_CACHE='$(MUSL_CACHE)' build/cross-toolchain cc $$arch); \
+		echo "# $$arch: $$cc"; \
+		$(MAKE) --no-print-directory CC="$$cc" CROSS_OUT='$(DIST)'/conmon-$(VERSION)-linux-$$arch cross-one; \
+	done
+	cd '$(DIST)' && sha256sum $(CROSS_NAMES) >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
+	@cat '$(DIST)/SHA256SUMS'
+
+# One binary of make cross, from this make's CC, which must build static
+# against musl: a compiler that gives anything else stops the build.
+ifneq ($(filter cross-one,$(MAKECMDGOALS)),)
+ifneq ($(LIBC),musl)
+$(error $(CC) does not compile against musl: no static binary for $(CROSS_OUT))
+endif
+endif
+cross-one: $(BUILD)/conmon
+	@if readelf -lW $< | grep -q -w -e INTERP -e DYNAMIC; then \
+		echo "$<: not a static binary" >&2; exit 1; fi
+	@mkdir -p $(dir $(CROSS_OUT))
+	@cmp -s $< '$(CROSS_OUT)' || cp $< '$(CROSS_OUT)'
+
+# The cross binaries under qemu-user on the host's runc (tests/run-all
+# with CROSS=only: the suites, the architectures and the reproducibility
+# check are listed there).
+test-cross:
+	CROSS=only tests/run-all
+
 install: conmon
 	install -D -m 0755 conmon $(DESTDIR)$(BINDIR)/conmon
 	install -D -m 0644 conmon.8 $(DESTDIR)$(MANDIR)/man8/conmon.8
@@ -222,5 +266,8 @@ uninstall:
 check-format:
 	clang-format --dry-run --Werror $(SRCS) $(HDRS)
 
+# The riscv64 musl in .build/musl is a toolchain, not this project's
+# output: it stays, as the test rootfs in tests/.cache does.
 clean:
-	rm -rf .build conmon conmon-asan
+	rm -rf conmon conmon-asan dist
+	[ ! -d .build ] || find .build -mindepth 1 -maxdepth 1 ! -name musl -exec rm -rf {} +
