@@ -265,7 +265,14 @@ wait_pane_line() {
 	wait_exit 120
 	assert_eq "$EXIT_CODE" 0
 	echo "# conmon VmRSS: $rss0 kB idle, $rss_warm kB after the first 8 MiB, at most $max kB in $samples samples over the next 42 MiB; VmHWM $hwm_warm kB then $hwm_end kB (stalled client attached)" >&3
-	[ "$hwm_end" -lt 200 ] || { echo "VmHWM reached $hwm_end kB, budget 200 kB" >&2; return 1; }
+	# Under an emulator VmHWM is mostly the emulator's own (qemu-user:
+	# about 8 MB): the 200 kB budget is checked on native runs, the
+	# growth below everywhere.
+	if [ -n "${CONMON_EMULATOR:-}" ]; then
+		echo "# the 200 kB VmHWM budget is not measurable under $CONMON_EMULATOR" >&3
+	else
+		[ "$hwm_end" -lt 200 ] || { echo "VmHWM reached $hwm_end kB, budget 200 kB" >&2; return 1; }
+	fi
 	[ "$hwm_end" -le $((hwm_warm + 8)) ] || { echo "VmHWM grew from $hwm_warm to $hwm_end kB in the last 42 MiB" >&2; return 1; }
 	# The stalled client is let go at the end like any other.
 	probe_wait stall

@@ -13,6 +13,8 @@
 # (lib/sanitizer-run, lib/cross-suite):
 #   CONMON_EXE  the executable its processes show in /proc/PID/exe
 #   CONMON_BIN  the conmon binary the wrapper runs, for checks of its bytes
+#   CONMON_EMULATOR  set when that is an emulator (qemu-user): conmon's own
+#               memory cannot be told from the emulator's there
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$TESTS_DIR")
