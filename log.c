@@ -736,7 +736,7 @@ static void k8s_write_failed(int err, size_t torn)
  * copy_folio_from_iter_atomic was 60% of the CPU for 100-byte lines).
  * STAGE_SLACK: copies move whole 64-byte blocks and may run past the end
  * of what they keep; the next record overwrites it. */
-#define STAGE_SIZE	 8192
+#define STAGE_SIZE	 16384
 #define STAGE_RECORD_MAX 512
 #define STAGE_SLACK	 64
 static char stage[STAGE_SIZE];
