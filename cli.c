@@ -651,8 +651,13 @@ static void scan_value_start(struct annot_scan *s, unsigned char c)
 {
 	s->target = s->pending;
 	s->pending = KEY_OTHER;
-	if (s->target >= KEY_RATE && c != '"')
-		s->found[s->target - 2].kind = ANNOT_NOT_STRING;
+	if (s->target >= KEY_RATE && c != '"') {
+		struct annot_value *v = &s->found[s->target - 2];
+
+		v->kind = ANNOT_NOT_STRING;
+		v->len = 0;
+		v->text[0] = '\0';
+	}
 	/* Numbers: the cases that do not set another state. */
 	s->state = SC_NUMBER;
 	switch (c) {
@@ -956,16 +961,17 @@ static const struct {
 
 /* The value as a warning shows it: printable ASCII, at most
  * ANNOT_VALUE_MAX bytes, "..." when cut (or when cut already). */
-static void warn_bad_value(const char *text, bool cut, const char *where)
+static void warn_bad_value(const char *text, size_t len, bool cut,
+			   const char *where)
 {
 	char shown[ANNOT_VALUE_MAX + 4];
-	size_t n = 0;
+	size_t i;
 
-	for (; n < ANNOT_VALUE_MAX && text[n]; n++)
-		shown[n] = text[n] >= 0x20 && text[n] < 0x7f && text[n] != '"'
-			       ? text[n]
+	for (i = 0; i < len && i < ANNOT_VALUE_MAX; i++)
+		shown[i] = text[i] >= 0x20 && text[i] < 0x7f && text[i] != '"'
+			       ? text[i]
 			       : '?';
-	strcpy(shown + n, cut || text[n] ? "..." : "");
+	strcpy(shown + i, cut || i < len ? "..." : "");
 	nwarn("Invalid log rate limit \"%s\" in %s: ignored, no limit", shown,
 	      where);
 }
@@ -977,7 +983,8 @@ static int64_t log_rate_setting(int k, const struct annot_value *a,
 				const char **from)
 {
 	const char *text = a->text;
-	size_t len = a->kind == ANNOT_TOO_LONG ? ANNOT_VALUE_MAX + 1 : a->len;
+	size_t len = a->len;
+	bool cut = a->kind == ANNOT_TOO_LONG;
 	int64_t v;
 
 	*from = rate_sources[k].annotation;
@@ -996,10 +1003,11 @@ static int64_t log_rate_setting(int k, const struct annot_value *a,
 		*from = NULL;
 		return 0;
 	}
-	v = len > ANNOT_VALUE_MAX ? -1 : cli_parse_size(text, len);
+	/* Longer than ANNOT_VALUE_MAX: bad wherever it comes from. */
+	v = cut || len > ANNOT_VALUE_MAX ? -1 : cli_parse_size(text, len);
 	/* A rate of 0 is no limit; a burst of 0 could never be spent. */
 	if (v < 0 || (v == 0 && k == ANNOT_BURST)) {
-		warn_bad_value(text, a->kind == ANNOT_TOO_LONG, *from);
+		warn_bad_value(text, len, cut, *from);
 		return -1;
 	}
 	return v;
