@@ -79,7 +79,9 @@ extern struct config cfg;
  * docs/cli.md §5, exiting with the documented message and status on any
  * error, or with 0 after --help / --version.  pool must have room for
  * argc entries: the repeatable options' values are stored there.  Opens
- * the k8s-file log (log_k8s_open), as validation does. */
+ * the k8s-file log (log_k8s_open), as validation does, and reads the log
+ * rate limit from <bundle>/config.json and the environment
+ * (docs/logging.md §9). */
 void cli_parse(int argc, char **argv, const char **pool);
 
 /* ------------------------------------------------------------------ */

@@ -90,14 +90,14 @@ static int console_fd = -1; /* the pty master, used for stdin */
 
 static void on_rate_timer(struct watch *w, uint32_t events);
 
-/* The log rate limit's token bucket (docs/logging.md §9), kept as a time:
+/* The log rate limit's token bucket (docs/logging.md §9.3), kept as a time:
  * full_at is when it holds its burst again if nothing more is read.  With
  * cfg.log_rate == 0 none of this is touched. */
 static struct {
 	struct watch timer; /* one-shot, made the first time it is needed */
 	int64_t full_at;    /* CLOCK_MONOTONIC ns; in the past: full */
 	int64_t burst_ns;   /* the time the burst takes to come back */
-	int64_t resume_ns;  /* ... and the tokens that resume the reading */
+	int64_t resume_ns;  /* ... and the tokens that resume reading */
 	int64_t carry;	    /* the part of a ns that the last cost left */
 	bool held;	    /* spent: the pipes wait for the timer */
 	unsigned pauses;
