@@ -8,6 +8,9 @@
 #   make asan            ./conmon-asan (ASan + UBSan, glibc); asan-test runs it
 #   make valgrind        the lifecycle suite under valgrind's memcheck
 #   make fuzz            every libFuzzer target for FUZZ_TIME (300) s
+#   make cross           dist/conmon-VERSION-linux-{amd64,arm64,armhf,riscv64}
+#                        and dist/SHA256SUMS: static musl, reproducible
+#   make test-cross      the cross binaries on runc under qemu-user
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -21,43 +24,72 @@ CC := musl-gcc
 endif
 endif
 
-# Debian's musl-gcc with -static-pie silently links dynamically: plain
-# -static, no PIE; one segment for code and read-only data saves the
-# padding pages between them.
-ifneq ($(findstring musl-gcc,$(CC)),)
+# The machine CC builds for (Debian's musl wrappers give their gnu triplet,
+# aarch64-linux-gnu) and whether its C library is musl, told by what its
+# headers define rather than by its name: musl's stdio.h defines
+# __DEFINED_FILE (bits/alltypes.h), glibc's none, whether the compiler is
+# musl-gcc, arm-linux-musleabihf-gcc or the riscv64 musl of make cross.
+# (__DEFINED_size_t would not do: gcc's own stddef.h defines it too.)
+TARGET := $(shell $(CC) -dumpmachine 2>/dev/null)
+LIBC := $(if $(shell $(CC) -dM -E -include stdio.h -x c /dev/null 2>/dev/null | grep -w __DEFINED_FILE),musl)
+
+# Against musl: plain -static, no PIE, said explicitly (Debian's musl-gcc
+# with -static-pie silently links dynamically, and armhf's gcc makes a
+# dynamic PIE unless told -fno-pie -no-pie); one segment for code and
+# read-only data saves the padding pages between them.
+ifeq ($(LIBC),musl)
 LINK_STATIC := -static -no-pie -Wl,-z,noseparate-code
 CFLAGS_PIE := -fno-pie
-# Buffers of 2 kB and more go to .lbss, after all the small state: the
-# small objects then share two pages instead of being strewn between the
-# big buffers, each touching a page of its own.
-ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
-CFLAGS_PIE += -mcmodel=medium -mlarge-data-threshold=2048
+# Objects of 512 bytes and more go to .lbss, after all the small state:
+# the small objects conmon and musl write then share one page instead of
+# being strewn between buffers that an idle monitor never touches.
+ifneq ($(filter x86_64%,$(TARGET)),)
+CFLAGS_PIE += -mcmodel=medium -mlarge-data-threshold=512
 endif
 endif
 
 # The commit --version reports; nothing outside a git checkout.
 COMMIT := $(shell h=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null && echo $$h || echo $$h-dirty; })
+# Nothing embeds a date today; should anything use __DATE__ or __TIME__,
+# gcc takes the commit's date instead of the clock's.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
 OPT ?= -Os
 CFLAGS ?=
-CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(CFLAGS_PIE) -ffunction-sections -fdata-sections \
+# No path of the checkout in any output (-ffile-prefix-map), no build id,
+# stripped: the same sources and compiler give the same bytes anywhere.
+CFLAGS_BASE = -std=gnu11 $(OPT) $(WARN) $(CFLAGS_PIE) -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-stack-protector \
-	-DCONMON_COMMIT='"$(COMMIT)"' $(CFLAGS)
+	-ffile-prefix-map=$(CURDIR)/= $(CFLAGS)
+CFLAGS_ALL = $(CFLAGS_BASE) -DCONMON_COMMIT='"$(COMMIT)"'
 LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 -Wl,--build-id=none $(LDFLAGS)
 
 SRCS := conmon.c cli.c loop.c util.c io.c log.c sock.c oom.c
 HDRS := conmon.h testing.h
-BUILD := .build/$(notdir $(firstword $(CC)))
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: FORCE all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format
+# Objects are kept per target, compiler and flags: another compiler or
+# flag set gets a directory of its own and never reuses them. The commit
+# stays out of the key (each commit would leave a directory behind): the
+# objects of the sources that use it depend on $(BUILD)/commit instead.
+shquote = '$(subst ','\'',$(1))'
+BUILD_KEY := $(shell printf '%s' $(call shquote,$(CC) $(CFLAGS_BASE) $(LINK_STATIC) $(LDFLAGS_ALL)) | sha256sum | cut -c1-8)
+BUILD := .build/$(or $(TARGET),unknown)-$(notdir $(firstword $(CC)))-$(BUILD_KEY)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+COMMIT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(shell grep -l CONMON_COMMIT $(SRCS) 2>/dev/null))
+# The version in the names of make cross's binaries.
+VERSION := $(shell grep -h 'define CONMON_VERSION "' $(HDRS) $(SRCS) 2>/dev/null | head -n 1 | cut -d'"' -f2)
+
+.PHONY: FORCE all test unit demo bench asan valgrind fuzz fuzz-build asan-test install uninstall clean reference-test check-format cross cross-one test-cross
 
 all: conmon
 
 # Linked per compiler, then copied when it differs: after `make CC=clang`,
 # a plain `make` puts the musl binary back although ./conmon is newer.
 conmon: $(BUILD)/conmon FORCE
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
 $(BUILD)/conmon: $(OBJS)
 	$(CC) $(CFLAGS_ALL) $(LINK_STATIC) $(LDFLAGS_ALL) -s -o $@ $(OBJS)
@@ -66,6 +98,12 @@ FORCE:
 
 $(BUILD)/%.o: %.c $(HDRS) Makefile | $(BUILD)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# Rewritten only when the commit changes, so that its objects are rebuilt
+# then and only then.
+$(COMMIT_OBJS): $(BUILD)/commit
+$(BUILD)/commit: FORCE | $(BUILD)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(COMMIT)' ] || echo '$(COMMIT)' >$@
 
 $(BUILD):
 	mkdir -p $@
@@ -170,6 +208,45 @@ $(FUZZ_BUILD):
 
 .SECONDARY: $(FUZZ_OBJS)
 
+# make cross: one fully static musl binary per architecture in dist/,
+# dist/conmon-VERSION-linux-ARCH, and dist/SHA256SUMS; ./conmon is not
+# touched. build/cross-toolchain names each compiler and installs what is
+# missing (Debian's cross gcc and musl-dev:ARCH; for riscv64 a musl built
+# from Debian's source package, kept in MUSL_CACHE). Each binary is linked
+# by a make of its own with that CC, in a build directory of its own.
+CROSS_ARCHES ?= amd64 arm64 armhf riscv64
+DIST ?= dist
+MUSL_CACHE ?= $(CURDIR)/.build/musl
+CROSS_NAMES = $(CROSS_ARCHES:%=conmon-$(VERSION)-linux-%)
+
+cross:
+	@set -e; for arch in $(CROSS_ARCHES); do \
+		cc=$$(MUSL_CACHE='$(MUSL_CACHE)' build/cross-toolchain cc $$arch); \
+		echo "# $$arch: $$cc"; \
+		$(MAKE) --no-print-directory CC="$$cc" CROSS_OUT='$(DIST)'/conmon-$(VERSION)-linux-$$arch cross-one; \
+	done
+	cd '$(DIST)' && sha256sum $(CROSS_NAMES) >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
+	@cat '$(DIST)/SHA256SUMS'
+
+# One binary of make cross, from this make's CC, which must build static
+# against musl: a compiler that gives anything else stops the build.
+ifneq ($(filter cross-one,$(MAKECMDGOALS)),)
+ifneq ($(LIBC),musl)
+$(error $(CC) does not compile against musl: no static binary for $(CROSS_OUT))
+endif
+endif
+cross-one: $(BUILD)/conmon
+	@if readelf -lW $< | grep -q -w -e INTERP -e DYNAMIC; then \
+		echo "$<: not a static binary" >&2; exit 1; fi
+	@mkdir -p $(dir $(CROSS_OUT))
+	@cmp -s $< '$(CROSS_OUT)' || cp $< '$(CROSS_OUT)'
+
+# The cross binaries under qemu-user on the host's runc (tests/run-all
+# with CROSS=only: the suites, the architectures and the reproducibility
+# check are listed there).
+test-cross:
+	CROSS=only tests/run-all
+
 install: conmon
 	install -D -m 0755 conmon $(DESTDIR)$(BINDIR)/conmon
 	install -D -m 0644 conmon.8 $(DESTDIR)$(MANDIR)/man8/conmon.8
@@ -180,5 +257,8 @@ uninstall:
 check-format:
 	clang-format --dry-run --Werror $(SRCS) $(HDRS)
 
+# The riscv64 musl in .build/musl is a toolchain, not this project's
+# output: it stays, as the test rootfs in tests/.cache does.
 clean:
-	rm -rf .build conmon conmon-asan
+	rm -rf conmon conmon-asan dist
+	[ ! -d .build ] || find .build -mindepth 1 -maxdepth 1 ! -name musl -exec rm -rf {} +

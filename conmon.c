@@ -70,6 +70,7 @@ static struct {
 	unsigned early_next;
 
 	bool exit_command_armed;
+	char **caller_env;	/* what the runtime and exit command get */
 	char oom_score_adj[16]; /* the value to restore in children */
 	sigset_t saved_mask;
 } mon = {
@@ -558,7 +559,7 @@ static void build_runtime_env(const char **envp, char *buf, size_t size)
 		/* execve keeps our pid: it becomes the runtime's. */
 		snprintf(buf, size, "%s%d", key, getpid());
 	}
-	for (char **e = environ; *e; e++)
+	for (char **e = mon.caller_env; *e; e++)
 		envp[n++] =
 		    replace && !strncmp(*e, key, sizeof(key) - 1) ? buf : *e;
 	envp[n] = NULL;
@@ -569,7 +570,7 @@ static _Noreturn void exec_runtime(const char **argv)
 	size_t nenv = 0;
 	char listen_pid[32];
 
-	while (environ[nenv])
+	while (mon.caller_env[nenv])
 		nenv++;
 
 	const char *envp[nenv + 1];
@@ -763,7 +764,7 @@ static int run_exit_command(void)
 		argv[n++] = cfg.exit_command;
 		add_args(argv, &n, &cfg.exit_command_args);
 		argv[n] = NULL;
-		execv(cfg.exit_command, (char *const *)argv);
+		execve(cfg.exit_command, (char *const *)argv, mon.caller_env);
 		_exit(1);
 	}
 
@@ -935,14 +936,15 @@ static void start_runtime(void)
 }
 
 /* Start-up ran deep frames (the 8 KiB start-pipe read, PATH_MAX
- * buffers) that the loop never needs again: give the stack pages below
- * this frame back, keeping one page of headroom for the handlers. */
+ * buffers) that the loop never needs again: give back every stack page
+ * below this frame's.  The handlers run above it and within a page of
+ * it, so the pages given back stay away. */
 static __attribute__((noinline)) void shed_stack(void)
 {
 	uintptr_t page =
 	    (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)4095;
 
-	(void)madvise((void *)(page - 4096 - 65536), 65536, MADV_DONTNEED);
+	(void)madvise((void *)(page - 65536), 65536, MADV_DONTNEED);
 }
 
 static bool runtime_exited(void)
@@ -1044,8 +1046,28 @@ static _Noreturn void monitor(void)
 int main(int argc, char **argv)
 {
 	const char *pool[argc > 0 ? argc : 1];
+	size_t nenv = 0;
 	const char *env;
 
+	while (environ[nenv])
+		nenv++;
+
+	/* conmon's own environment: the caller's, with TZ set to the rules
+	 * of the local zone (log_tz_rules); the runtime and the exit command
+	 * get the caller's.  main's frame lasts as long as the process. */
+	char *own_env[nenv + 2], tz[3 + 64] = "TZ=";
+
+	mon.caller_env = environ;
+	if (log_tz_rules(tz + 3, sizeof(tz) - 3)) {
+		size_t n = 0;
+
+		for (char **e = environ; *e; e++)
+			if (strncmp(*e, "TZ=", 3) != 0)
+				own_env[n++] = *e;
+		own_env[n++] = tz;
+		own_env[n] = NULL;
+		environ = own_env;
+	}
 	umask(0022);
 	cli_parse(argc, argv, pool);
 	lower_oom_score();

@@ -218,6 +218,11 @@ void io_stdin_client_done(void);
 /* ------------------------------------------------------------------ */
 /* Container output logs (log.c, docs/logging.md §1-§7). */
 
+/* The POSIX TZ rules of the local time zone, read from the end of its
+ * zone file, so that TZ=<rules> gives local time without musl mapping the
+ * file (log.c explains).  False when TZ already holds rules or the file
+ * has none. */
+bool log_tz_rules(char *out, size_t cap);
 /* Open the k8s-file log at cfg.k8s_log_path (a validation step); fatal
  * "Failed to open log file" on failure.  No-op without k8s-file. */
 void log_k8s_open(void);

@@ -251,6 +251,65 @@ static struct {
 /* The current chunk's record prefixes: [0] for F, [1] for P. */
 static char k8s_prefix[2][K8S_PREFIX_LEN];
 
+/* musl keeps the zone file it reads for local time mapped for the life of
+ * the process: a mapping far from everything else, whose page tables cost
+ * each monitor 8 kB of kernel memory (bench/monitor-charge).  Current
+ * times only need the zone's present rules, which a TZif file of version
+ * 2 or later ends with, as a POSIX TZ string between two newlines ("UTC0",
+ * "CET-1CEST,M3.5.0,M10.5.0/3"); musl takes such a string from TZ and maps
+ * nothing.  Which file musl would read: TZ unset is /etc/localtime, ":X"
+ * or a TZ holding a '/' (before any ',') names a file, relative to the
+ * zoneinfo directory unless absolute; any other TZ is rules already. */
+bool log_tz_rules(char *out, size_t cap)
+{
+	const char *tz = getenv("TZ"), *comma;
+	char path[PATH_MAX], tail[128];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (!tz) {
+		tz = "/etc/localtime";
+	} else if (tz[0] == ':') {
+		tz++;
+	} else {
+		const char *slash = strchr(tz, '/');
+
+		comma = strchr(tz, ',');
+		if (!slash || (comma && comma < slash))
+			return false;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s%s",
+			     tz[0] == '/' ? "" : "/usr/share/zoneinfo/",
+			     tz) >= sizeof(path))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, tail, 5);
+	if (n != 5 || memcmp(tail, "TZif", 4) || tail[4] < '2' ||
+	    fstat(fd, &st) < 0)
+		n = -1;
+	else
+		n = pread(fd, tail, sizeof(tail),
+			  st.st_size > (off_t)sizeof(tail)
+			      ? st.st_size - (off_t)sizeof(tail)
+			      : 0);
+	close(fd);
+	/* "...\n<rules>\n" at the very end; empty rules say nothing. */
+	if (n < 3 || tail[n - 1] != '\n')
+		return false;
+	tail[n - 1] = '\0';
+	comma = memrchr(tail, '\n', (size_t)n - 1);
+	if (!comma || !comma[1] || strlen(comma + 1) >= cap)
+		return false;
+	for (const char *c = comma + 1; *c; c++)
+		if (*c < ' ' || *c > '~')
+			return false;
+	strcpy(out, comma + 1);
+	return true;
+}
+
 /* Local time changes once a second: the date, time and UTC offset are
  * formatted then, and a chunk only adds its nanoseconds. */
 static struct {

@@ -77,15 +77,13 @@ static struct {
 	enum { OOM_OFF, OOM_V1, OOM_V2 } mode;
 	/* v2: the oom and oom_kill values last acted on (docs/oom.md §3.2). */
 	uint64_t seen_oom, seen_oom_kill;
-	/* cgroup_file begins with the cgroup directory, this long. */
-	size_t dir_len;
-} oom = {.w = {.fd = -1}};
-
-/* The cgroup directory, then "/" and the name of the file in use:
- * memory.events (v2) or cgroup.event_control (v1), which the handlers open
- * again to tell an OOM from a removal.  Kept out of the initialized struct
- * above so that it lies in .bss and costs the binary nothing. */
-static char cgroup_file[PATH_MAX];
+	/* The cgroup directory (O_PATH), where the handlers open
+	 * memory.events (v2) or look for cgroup.event_control (v1) to tell
+	 * an OOM from a removal.  A descriptor, not the path: a path buffer
+	 * would hold a page of the monitor's memory for its whole life, the
+	 * descriptor costs the kernel 256 bytes. */
+	int dirfd;
+} oom = {.w = {.fd = -1}, .dirfd = -1};
 
 /* ------------------------------------------------------------------ */
 /* Small kernel files, line by line, in a fixed buffer. */
@@ -227,24 +225,25 @@ int oom_parse_cgroup(int fd, bool v2, char *dir, size_t cap)
  * itself. */
 static int unavailable_level(void)
 {
-	char map[64];
+	char map[64], *p = map;
 	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, map, sizeof(map) - 1);
-	unsigned long inside, outside, count;
+	unsigned long field[3];
 
 	if (fd >= 0)
 		close(fd);
 	if (n <= 0)
 		return LVL_WARN;
 	map[n] = '\0';
-	if (sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
-	    inside == 0 && outside == 0 && count == 4294967295UL)
+	for (int i = 0; i < 3; i++)
+		field[i] = strtoul(p, &p, 10);
+	if (field[0] == 0 && field[1] == 0 && field[2] == 4294967295UL)
 		return LVL_WARN;
 	return LVL_DEBUG;
 }
 
-/* Put the cgroup directory of pid in cgroup_file.  Says why not. */
-static bool find_cgroup(pid_t pid, bool v2)
+/* Put the cgroup directory of pid in dir (PATH_MAX).  Says why not. */
+static bool find_cgroup(pid_t pid, bool v2, char *dir)
 {
 	char path[32];
 	int fd, r;
@@ -257,7 +256,7 @@ static bool find_cgroup(pid_t pid, bool v2)
 		     "Failed to open cgroups file: %s", path);
 		return false;
 	}
-	r = oom_parse_cgroup(fd, v2, cgroup_file, sizeof(cgroup_file));
+	r = oom_parse_cgroup(fd, v2, dir, PATH_MAX);
 	close(fd);
 	if (r == 0 && v2)
 		nwarn("Failed to get cgroup path. Container may have exited");
@@ -267,18 +266,10 @@ static bool find_cgroup(pid_t pid, bool v2)
 	return r == 1;
 }
 
-/* Point cgroup_file at <cgroup dir>/name. */
-static bool use_file(const char *name)
+/* Open a file of the cgroup directory. */
+static int open_in_cgroup(const char *name, int flags)
 {
-	size_t room = sizeof(cgroup_file) - oom.dir_len;
-	int n = snprintf(cgroup_file + oom.dir_len, room, "/%s", name);
-
-	if (n < 0 || (size_t)n >= room) {
-		cgroup_file[oom.dir_len] = '\0';
-		nwarn("cgroup path too long: %s/%s", cgroup_file, name);
-		return false;
-	}
-	return true;
+	return openat(oom.dirfd, name, flags | O_CLOEXEC);
 }
 
 static int match_pid_line(char *line, void *ctx)
@@ -294,9 +285,7 @@ static bool cgroup_holds_us(void)
 	char me[16], line[32];
 	int fd, r;
 
-	if (!use_file("cgroup.procs"))
-		return false;
-	fd = open(cgroup_file, O_RDONLY | O_CLOEXEC);
+	fd = open_in_cgroup("cgroup.procs", O_RDONLY);
 	if (fd < 0)
 		return false;
 	snprintf(me, sizeof(me), "%d", (int)getpid());
@@ -353,29 +342,33 @@ static bool write_oom_files(void)
 
 static void stop_watching(void)
 {
-	if (oom.w.fd < 0)
-		return;
-	watch_del(&oom.w);
-	close(oom.w.fd);
-	oom.w.fd = -1;
+	if (oom.w.fd >= 0) {
+		watch_del(&oom.w);
+		close(oom.w.fd);
+		oom.w.fd = -1;
+	}
+	/* Nothing to look at any more, but the final check of v2. */
+	if (oom.mode != OOM_V2 && oom.dirfd >= 0) {
+		close(oom.dirfd);
+		oom.dirfd = -1;
+	}
 }
 
-static void say_unavailable(int level, const char *why)
+static void say_unavailable(int level, const char *why, const char *dir)
 {
-	diag(level, 0, "OOM detection is unavailable: %s %.*s", why,
-	     (int)oom.dir_len, cgroup_file);
+	diag(level, 0, "OOM detection is unavailable: %s %s", why, dir);
 }
 
 /* The root of the hierarchy: what a process that has exited (a zombie)
  * shows on v1, or one that has no cgroup of its own.  Watching it would
  * report every OOM of the host as the container's. */
-static bool cgroup_is_root(void)
+static bool cgroup_is_root(const char *dir)
 {
-	const char *below = cgroup_file + sizeof(CGROUP_ROOT);
+	size_t len = strlen(dir);
 
-	if (oom.dir_len < sizeof(CGROUP_ROOT))
+	if (len < sizeof(CGROUP_ROOT))
 		return true;
-	return !memchr(below, '/', oom.dir_len - sizeof(CGROUP_ROOT));
+	return !strchr(dir + sizeof(CGROUP_ROOT), '/');
 }
 
 /* ------------------------------------------------------------------ */
@@ -434,19 +427,19 @@ static int check_events_line(char *line, void *ctx)
 static int check_v2(enum check_kind kind)
 {
 	char line[EVENTS_LINE_MAX];
-	int fd = open(cgroup_file, O_RDONLY | O_CLOEXEC), r;
+	int fd = open_in_cgroup("memory.events", O_RDONLY), r;
 
 	if (fd < 0) {
 		int err = errno;
 
 		if (err != ENOENT || kind == CHECK_EVENT)
-			diag(LVL_WARN, err, "Failed to open cgroups file: %s",
-			     cgroup_file);
+			diag(LVL_WARN, err,
+			     "Failed to open cgroups file: memory.events");
 		return err;
 	}
 	r = for_each_line(fd, line, sizeof(line), check_events_line, &kind);
 	if (r < 0)
-		pwarn("Failed to read %s", cgroup_file);
+		pwarn("Failed to read memory.events");
 	close(fd);
 	return 0;
 }
@@ -478,20 +471,20 @@ static void on_v2_event(struct watch *w, uint32_t events)
 	}
 }
 
-static void start_v2(void)
+static void start_v2(const char *dir)
 {
+	char events[PATH_MAX];
 	int fd;
 
-	if (!use_file("memory.events"))
-		return;
 	/* The baseline comes before the watch: an OOM in between then
 	 * shows as a difference at the next check, and is never absorbed
 	 * into the baseline. */
 	if (check_v2(CHECK_BASELINE) == ENOENT) {
 		ndebug("memory.events file does not exist at %s, skipping OOM "
 		       "monitoring",
-		       cgroup_file);
-		say_unavailable(LVL_WARN, "no memory controller in cgroup");
+		       dir);
+		say_unavailable(LVL_WARN, "no memory controller in cgroup",
+				dir);
 		return;
 	}
 	if (oom.seen_oom || oom.seen_oom_kill)
@@ -506,8 +499,10 @@ static void start_v2(void)
 		pwarn("Failed to create inotify fd");
 		return;
 	}
-	if (inotify_add_watch(fd, cgroup_file, IN_MODIFY) < 0) {
-		pwarn("Failed to add inotify watch for %s", cgroup_file);
+	if ((size_t)snprintf(events, sizeof(events), "%s/memory.events", dir) >=
+		sizeof(events) ||
+	    inotify_add_watch(fd, events, IN_MODIFY) < 0) {
+		pwarn("Failed to add inotify watch for %s/memory.events", dir);
 		close(fd);
 		return;
 	}
@@ -523,7 +518,9 @@ static void read_v1_event(void)
 {
 	/* The kernel also signals the eventfd when the cgroup goes away:
 	 * look before reading, so that a count of one can be told apart. */
-	bool removed = access(cgroup_file, F_OK) < 0 && errno == ENOENT;
+	bool removed =
+	    faccessat(oom.dirfd, "cgroup.event_control", F_OK, 0) < 0 &&
+	    errno == ENOENT;
 	uint64_t count;
 	ssize_t n = read(oom.w.fd, &count, sizeof(count));
 
@@ -568,28 +565,23 @@ static void on_v1_event(struct watch *w, uint32_t events)
 	read_v1_event();
 }
 
-static void start_v1(void)
+static void start_v1(const char *dir)
 {
 	char arg[32];
 	int ctl_fd, oom_fd, efd, n;
 
-	if (!use_file("cgroup.event_control"))
-		return;
-	ctl_fd = open(cgroup_file, O_WRONLY | O_CLOEXEC);
+	ctl_fd = open_in_cgroup("cgroup.event_control", O_WRONLY);
 	if (ctl_fd < 0) {
 		diag(errno == EACCES ? unavailable_level() : LVL_WARN, errno,
-		     "Failed to open %s", cgroup_file);
+		     "Failed to open %s/cgroup.event_control", dir);
 		return;
 	}
-	/* Shorter than cgroup.event_control, so it fits. */
-	use_file("memory.oom_control");
-	oom_fd = open(cgroup_file, O_RDONLY | O_CLOEXEC);
+	oom_fd = open_in_cgroup("memory.oom_control", O_RDONLY);
 	if (oom_fd < 0) {
-		pwarn("Failed to open %s", cgroup_file);
+		pwarn("Failed to open %s/memory.oom_control", dir);
 		close(ctl_fd);
 		return;
 	}
-	use_file("cgroup.event_control");
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd < 0) {
@@ -616,49 +608,62 @@ out:
 
 /* ------------------------------------------------------------------ */
 
+/* The directory is looked up on the stack, which the monitor gives back
+ * before its loop runs; only the descriptor stays. */
 void oom_start(pid_t pid)
 {
 	const char *test_dir = getenv("CONMON_TEST_CGROUP_DIR");
+	char dir[PATH_MAX];
 	struct statfs fs;
 	bool v2;
 
 	/* Once per conmon; the unit tests call it again per case. */
-	stop_watching();
 	oom.mode = OOM_OFF;
+	stop_watching();
 	oom.seen_oom = oom.seen_oom_kill = 0;
-	oom.dir_len = 0;
 
 	if (test_dir && *test_dir) {
 		v2 = true;
-		if ((size_t)snprintf(cgroup_file, sizeof(cgroup_file), "%s",
-				     test_dir) >= sizeof(cgroup_file)) {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s", test_dir) >=
+		    sizeof(dir)) {
 			nwarn("cgroup path too long: %s", test_dir);
 			return;
 		}
-		oom.dir_len = strlen(cgroup_file);
 	} else {
 		/* Hybrid hosts mount a tmpfs here: they count as v1. */
 		v2 = statfs(CGROUP_ROOT, &fs) == 0 &&
 		     (unsigned long)fs.f_type == CGROUP2_SUPER_MAGIC;
-		if (!find_cgroup(pid, v2))
+		if (!find_cgroup(pid, v2, dir))
 			return;
-		oom.dir_len = strlen(cgroup_file);
-		if (cgroup_is_root()) {
-			say_unavailable(LVL_DEBUG,
-					"no cgroup of its own, or it exited:");
-			return;
-		}
-		if (cgroup_holds_us()) {
-			say_unavailable(unavailable_level(),
-					"the container shares conmon's own "
-					"memory cgroup");
+		if (cgroup_is_root(dir)) {
+			say_unavailable(
+			    LVL_DEBUG,
+			    "no cgroup of its own, or it exited:", dir);
 			return;
 		}
 	}
-	if (v2)
-		start_v2();
-	else
-		start_v1();
+	oom.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oom.dirfd < 0) {
+		diag(errno == ENOENT ? LVL_DEBUG : LVL_WARN, errno,
+		     "Failed to open the cgroup %s", dir);
+		return;
+	}
+	if (!test_dir && cgroup_holds_us()) {
+		say_unavailable(unavailable_level(),
+				"the container shares conmon's own memory "
+				"cgroup",
+				dir);
+	} else if (v2) {
+		start_v2(dir);
+	} else {
+		start_v1(dir);
+	}
+	/* Without a watch there is nothing to look at, but v2's final
+	 * check. */
+	if (oom.w.fd < 0 && oom.mode != OOM_V2) {
+		close(oom.dirfd);
+		oom.dirfd = -1;
+	}
 }
 
 void oom_final_check(void)

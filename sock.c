@@ -42,6 +42,7 @@
 
 static char *path_join(char *dst, size_t cap, const char *dir,
 		       const char *name);
+static int bind_at(int sock, int dirfd, const char *name);
 
 static void winsz_start(void);
 
@@ -354,7 +355,6 @@ static void on_attach_listener(struct watch *w, uint32_t events);
 void attach_create(void)
 {
 	char link[PATH_MAX];
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	const char *dir;
 	int dirfd, fd;
 
@@ -380,9 +380,7 @@ void attach_create(void)
 	 * the container's. */
 	if (unlinkat(dirfd, "attach", 0) < 0 && errno != ENOENT)
 		pexit("Failed to remove existing socket: %s/attach", dir);
-	snprintf(addr.sun_path, sizeof(addr.sun_path),
-		 "/proc/self/fd/%d/attach", dirfd);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+	if (bind_at(fd, dirfd, "attach") < 0)
 		pexit("Failed to bind to console-socket");
 	attach_made = true;
 	if (fchmodat(dirfd, "attach", 0700, 0) < 0)
@@ -770,6 +768,10 @@ static void fifo_create(int dirfd, struct fifo *f, const char *name,
 	if (f->w.fd < 0)
 		pexit("Failed to open %s fifo read half", what);
 	f->w.fn = on_fifo;
+	/* A page holds twenty of the longest valid lines, and the loop reads
+	 * them at once; the default sixteen pages would cost the kernel a
+	 * 1 kB buffer table per FIFO for nothing. */
+	(void)fcntl(f->w.fd, F_SETPIPE_SZ, 4096);
 }
 
 void ctl_create(void)
@@ -1045,7 +1047,6 @@ static char notify_buf[ATTACH_INPUT_SIZE] __attribute__((aligned(4096)));
 void notify_setup(void)
 {
 	const char *bundle = cfg.bundle ? cfg.bundle : ".";
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	size_t len;
 	int dirfd;
 
@@ -1061,9 +1062,7 @@ void notify_setup(void)
 	if (unlinkat(dirfd, "notify/notify.sock", 0) < 0 && errno != ENOENT)
 		pexit("Failed to remove existing socket: %s/notify/notify.sock",
 		      bundle);
-	snprintf(addr.sun_path, sizeof(addr.sun_path),
-		 "/proc/self/fd/%d/notify/notify.sock", dirfd);
-	if (bind(notify.w.fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+	if (bind_at(notify.w.fd, dirfd, "notify/notify.sock") < 0)
 		pexit("Failed to bind to console-socket");
 	/* Any container user may notify. */
 	if (fchmodat(dirfd, "notify/notify.sock", 0777, 0) < 0)
@@ -1192,6 +1191,39 @@ size_t notify_filter(char *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
+
+/* Bind sock to name inside the directory dirfd.  Bundle paths outgrow
+ * sun_path, so the name is made relative: to the directory as our working
+ * directory for a moment.  (Through /proc/self/fd/<dirfd>/name instead,
+ * the lookup would leave proc inodes and dentries charged to the monitor,
+ * about 2 kB, for as long as it lives.)  -1 with errno set on failure. */
+static int bind_at(int sock, int dirfd, const char *name)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (strlen(name) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(addr.sun_path, name);
+	if (cwd >= 0 && fchdir(dirfd) == 0) {
+		int rc = bind(sock, (struct sockaddr *)&addr, sizeof(addr));
+		int err = errno;
+
+		if (fchdir(cwd) < 0)
+			pexit("Failed to return to the working directory");
+		close(cwd);
+		errno = err;
+		return rc;
+	}
+	/* No working directory to come back to: the long way. */
+	if (cwd >= 0)
+		close(cwd);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
+		 dirfd, name);
+	return bind(sock, (struct sockaddr *)&addr, sizeof(addr));
+}
 
 /* dir "/" name into dst, without doubling a trailing slash; NULL if it
  * does not fit. */

@@ -62,14 +62,14 @@ bench_setup() {
 build_tools() {
 	BIN=$BENCH_TMP/bin
 	FAKE=$BIN/fake-runtime DRIVE=$BIN/drive
-	[ -x "$DRIVE" ] && [ -x "$FAKE" ] && return 0
+	[ -x "$DRIVE" ] && [ -x "$FAKE" ] && [ -x "$BIN/memcg" ] && [ -x "$BIN/kobj" ] && return 0
 	mkdir -p "$BIN"
 	local cc=cc static=
 	if command -v musl-gcc >/dev/null; then
 		cc=musl-gcc static='-static -no-pie'
 	fi
 	local t
-	for t in fake-runtime drive; do
+	for t in fake-runtime drive memcg kobj; do
 		$cc -std=gnu11 -Os -Wall -Wextra -Werror $static -s \
 			-o "$BIN/$t" "$BENCH_DIR/$t.c" || exit 1
 	done

@@ -257,7 +257,13 @@ cpu_ms() {
 	echo "# conmon VmHWM $hwm kB" >&3
 	assert_eq "$(sha256sum <"$T/slow.2")" "$(sha256sum <"$T/data/a")" "sha256 of what the client read"
 	assert_eq "$(log_stream stdout | sha256sum)" "$(sha256sum <"$T/data/a")" "sha256 of the logged stdout"
-	[ "$hwm" -gt 0 ] && [ "$hwm" -lt 200 ] || { echo "VmHWM $hwm kB, budget 200 kB" >&2; return 1; }
+	# Under an emulator VmHWM is mostly the emulator's own (qemu-user:
+	# about 8 MB): the budget is checked on native runs.
+	if [ -n "${CONMON_EMULATOR:-}" ]; then
+		echo "# the 200 kB VmHWM budget is not measurable under $CONMON_EMULATOR" >&3
+	else
+		[ "$hwm" -gt 0 ] && [ "$hwm" -lt 200 ] || { echo "VmHWM $hwm kB, budget 200 kB" >&2; return 1; }
+	fi
 }
 
 @test "attach: a client that never reads pauses the container, not conmon: no CPU, ctl and new clients served; its leaving lets everything through" {

@@ -387,7 +387,7 @@ inode_of() {
 	[ ! -s "$EXEC_PIDFILE" ]
 	local child
 	child=$(children_named "$EXEC_MONITOR_PID")
-	assert_eq "$(readlink "/proc/$child/exe")" "$(readlink -f "$CONMON")" "the runtime child's program"
+	assert_eq "$(readlink "/proc/$child/exe")" "$(readlink -f "${CONMON_EXE:-$CONMON}")" "the runtime child's program"
 
 	attached_exec 4
 	exec_wait_exit

@@ -9,12 +9,19 @@
 # Environment:
 #   CONMON   binary under test (default: ./conmon of this repository)
 #   RUNTIME  runc | crun (default runc); crun goes through lib/crun-wrapper
+# When CONMON is a wrapper that runs conmon under a checker or an emulator
+# (lib/sanitizer-run, lib/cross-suite):
+#   CONMON_EXE  the executable its processes show in /proc/PID/exe
+#   CONMON_BIN  the conmon binary the wrapper runs, for checks of its bytes
+#   CONMON_EMULATOR  set when that is an emulator (qemu-user): conmon's own
+#               memory cannot be told from the emulator's there
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$TESTS_DIR")
 LIB_DIR=$TESTS_DIR/lib
 ROOTFS=$TESTS_DIR/.cache/rootfs
 CONMON=${CONMON:-$REPO_DIR/conmon}
+CONMON_BIN=${CONMON_BIN:-$CONMON}
 RUNTIME=${RUNTIME:-runc}
 FAKE_RUNTIME=$LIB_DIR/fake-runtime
 

@@ -290,6 +290,27 @@ teardown() {
 	[ ! -e "$PERSIST_DIR/exit" ]
 }
 
+@test "no subreaper (old kernels, qemu-user 7.2): the reason on the sync pipe and on the caller's stderr, conmon exits" {
+	# prctl(PR_SET_CHILD_SUBREAPER) fails with EINVAL under a seccomp
+	# filter, as where the kernel or the emulator does not know it.
+	mkdir -p "$T/bin"
+	cc -std=gnu11 -O1 -Wall -Wextra -Werror -o "$T/bin/no-subreaper" "$LIB_DIR/no-subreaper.c"
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$T/bin/no-subreaper" "$CONMON" >"$T/bin/conmon"
+	chmod +x "$T/bin/conmon"
+	bundle_sh 'exit 0'
+	local CONMON=$T/bin/conmon
+	conmon_default_args
+	conmon_launch "${CONMON_ARGS[@]}" --api-version 1
+	assert_eq "$LAUNCHER_STATUS" 0 "launcher exit status"
+	sync_read
+	assert_eq "$SYNC_LINE" '{"data": -1, "message": "Failed to set as subreaper: Invalid argument"}' "sync message"
+	wait_monitor_gone
+	assert_contains "$(cat "$T/launcher.err")" "[conmon:e]: Failed to set as subreaper Invalid argument" "stderr"
+	[ ! -e "$EXIT_DIR/$CID" ]
+	# Nothing was started.
+	[ ! -s "$CTR_PIDFILE" ]
+}
+
 @test "runtime argv for create, in the order of docs/lifecycle.md §6.1 (fake runtime)" {
 	RUNTIME_UNDER_TEST=$FAKE_RUNTIME
 	CONMON_ENV=(FAKE_RUNTIME_LOG="$T/argv" FAKE_MARKER=passed-through)

@@ -413,6 +413,38 @@ static void test_timestamp(void)
 		check_ts("America/New_York", 1690000000, 0,
 			 "2023-07-22T00:26:40.000000000-04:00");
 	}
+	/* The zone file's own rules, which conmon hands musl as TZ so that
+	 * musl maps nothing: the same local time, now and in the future. */
+	{
+		char rules[64];
+
+		setenv("TZ", "UTC0", 1);
+		CHECK(!log_tz_rules(rules, sizeof(rules)),
+		      "TZ=UTC0 is rules already: nothing read");
+		setenv("TZ", "/nonexistent/zone", 1);
+		CHECK(!log_tz_rules(rules, sizeof(rules)),
+		      "a missing zone file: no rules");
+		if (access("/usr/share/zoneinfo/America/New_York", R_OK) == 0) {
+			setenv("TZ", "America/New_York", 1);
+			CHECK(log_tz_rules(rules, sizeof(rules)) &&
+				  !strcmp(rules, "EST5EDT,M3.2.0,M11.1.0"),
+			      "America/New_York: its rules (%s)", rules);
+			check_ts(rules, 1795933964, 0,
+				 "2026-11-29T01:32:44.000000000-05:00");
+			check_ts(rules, 1783000000, 0,
+				 "2026-07-02T09:46:40.000000000-04:00");
+			setenv("TZ", ":/usr/share/zoneinfo/Asia/Kolkata", 1);
+			CHECK(log_tz_rules(rules, sizeof(rules)) &&
+				  !strcmp(rules, "IST-5:30"),
+			      ":/absolute/path: its rules (%s)", rules);
+			CHECK(!log_tz_rules(rules, 4),
+			      "rules longer than the room: none");
+		}
+		unsetenv("TZ");
+		CHECK(log_tz_rules(rules, sizeof(rules)) ||
+			  access("/etc/localtime", R_OK) != 0,
+		      "TZ unset: the rules of /etc/localtime");
+	}
 	/* The cache follows the second: same zone, a new second. */
 	setenv("TZ", "UTC0", 1);
 	tzset();
