@@ -249,7 +249,12 @@ static struct {
 } k8s = {.fd = -1};
 
 /* The current chunk's record prefixes: [0] for F, [1] for P. */
-static char k8s_prefix[2][K8S_PREFIX_LEN];
+/* The current chunk's record prefix, with the F tag (a P record gets its
+ * tag patched in the copy); padded to 48 bytes so that it is copied as
+ * three 16-byte moves. */
+#define K8S_PREFIX_ROOM 48
+#define K8S_TAG_AT	(K8S_PREFIX_LEN - 2)
+static char k8s_prefix[K8S_PREFIX_ROOM];
 
 /* musl keeps the zone file it reads for local time mapped for the life of
  * the process: a mapping far from everything else, whose page tables cost
@@ -728,9 +733,12 @@ static void k8s_write_failed(int err, size_t torn)
 
 /* Short records are copied here, so that the kernel copies a few long
  * segments instead of two short ones per line (per-segment overhead in
- * copy_folio_from_iter_atomic was 60% of the CPU for 100-byte lines). */
-#define STAGE_SIZE	 8192
+ * copy_folio_from_iter_atomic was 60% of the CPU for 100-byte lines).
+ * STAGE_SLACK: copies move whole 64-byte blocks and may run past the end
+ * of what they keep; the next record overwrites it. */
+#define STAGE_SIZE	 16384
 #define STAGE_RECORD_MAX 512
+#define STAGE_SLACK	 64
 static char stage[STAGE_SIZE];
 static size_t stage_len, stage_pushed;
 
@@ -804,53 +812,161 @@ static void k8s_limit_reached(void)
 		k8s_truncate();
 }
 
+#if defined(__SSE2__)
+/* The prefix in three 16-byte moves (-Os would make it a rep movs). */
+static inline void stage_prefix(char *dst)
+{
+	for (int i = 0; i < K8S_PREFIX_ROOM; i += 16)
+		_mm_storeu_si128(
+		    (__m128i *)(dst + i),
+		    _mm_loadu_si128((const __m128i *)(k8s_prefix + i)));
+}
+
+/* Copy a record to dst and find its end in one pass, 64 bytes at a time:
+ * the length through its newline, or 0 if none comes within the first
+ * `limit` bytes (or before `len`, the bytes there are).  dst takes up to
+ * 63 bytes more than the record; nothing is read past src + len.  One
+ * pass instead of a search and then a copy: a 100-byte line costs about
+ * 45 instructions here instead of 190. */
+static size_t stage_record(char *dst, const char *src, size_t len, size_t limit)
+{
+	const __m128i nl = _mm_set1_epi8('\n');
+	const char *p = src, *end = src + (len < limit ? len : limit);
+	const char *nlp;
+
+	for (; end - p >= 64; p += 64, dst += 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)p);
+		__m128i b = _mm_loadu_si128((const __m128i *)(p + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(p + 32));
+		__m128i d = _mm_loadu_si128((const __m128i *)(p + 48));
+		__m128i ea = _mm_cmpeq_epi8(a, nl), eb = _mm_cmpeq_epi8(b, nl);
+		__m128i ec = _mm_cmpeq_epi8(c, nl), ed = _mm_cmpeq_epi8(d, nl);
+		unsigned m;
+
+		_mm_storeu_si128((__m128i *)dst, a);
+		_mm_storeu_si128((__m128i *)(dst + 16), b);
+		_mm_storeu_si128((__m128i *)(dst + 32), c);
+		_mm_storeu_si128((__m128i *)(dst + 48), d);
+		if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ea, eb),
+						    _mm_or_si128(ec, ed))))
+			continue;
+		/* Which block: the first with a newline. */
+		if ((m = (unsigned)_mm_movemask_epi8(ea)))
+			return (size_t)(p - src) + (size_t)__builtin_ctz(m) + 1;
+		if ((m = (unsigned)_mm_movemask_epi8(eb)))
+			return (size_t)(p - src) + 16 +
+			       (size_t)__builtin_ctz(m) + 1;
+		if ((m = (unsigned)_mm_movemask_epi8(ec)))
+			return (size_t)(p - src) + 32 +
+			       (size_t)__builtin_ctz(m) + 1;
+		m = (unsigned)_mm_movemask_epi8(ed);
+		return (size_t)(p - src) + 48 + (size_t)__builtin_ctz(m) + 1;
+	}
+	nlp = memchr(p, '\n', (size_t)(end - p));
+	memcpy(dst, p, (size_t)((nlp ? nlp + 1 : end) - p));
+	return nlp ? (size_t)(nlp - src) + 1 : 0;
+}
+#else
+static inline void stage_prefix(char *dst)
+{
+	memcpy(dst, k8s_prefix, K8S_PREFIX_ROOM);
+}
+
+static size_t stage_record(char *dst, const char *src, size_t len, size_t limit)
+{
+	size_t end = len < limit ? len : limit;
+	const char *p = memchr(src, '\n', end);
+
+	if (!p)
+		return 0;
+	memcpy(dst, src, (size_t)(p - src) + 1);
+	return (size_t)(p - src) + 1;
+}
+#endif
+
 /* One chunk becomes records with one timestamp (docs/logging.md §2.3),
- * written straight from the caller's buffer. */
+ * short ones copied into the stage, long ones written straight from the
+ * caller's buffer. */
 static void k8s_write(enum stream s, const char *buf, size_t len)
 {
+	/* No limit is a limit nothing reaches: one compare per record. */
+	const int64_t size_max =
+	    cfg.log_size_max > 0 ? cfg.log_size_max : INT64_MAX;
+	const int64_t global_max =
+	    cfg.log_global_size_max > 0 ? cfg.log_global_size_max : INT64_MAX;
+	/* Where a record no longer surely fits in the stage. */
+	const char *const stage_full = stage + STAGE_SIZE - K8S_PREFIX_ROOM -
+				       STAGE_RECORD_MAX - STAGE_SLACK;
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	log_timestamp(k8s_prefix[0], &now);
-	memcpy(k8s_prefix[0] + K8S_TIMESTAMP_LEN,
+	log_timestamp(k8s_prefix, &now);
+	memcpy(k8s_prefix + K8S_TIMESTAMP_LEN,
 	       s == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
-	memcpy(k8s_prefix[1], k8s_prefix[0], K8S_PREFIX_LEN);
-	k8s_prefix[1][K8S_PREFIX_LEN - 2] = 'P';
+
+	/* out mirrors stage + stage_len while no call needs the global. */
+	char *out = stage + stage_len;
 
 	while (len > 0) {
-		bool partial;
-		size_t n = log_record_len(buf, len, &partial);
-		int64_t cost = (int64_t)(n + K8S_PREFIX_LEN + partial);
-
-		if (cfg.log_global_size_max > 0 &&
-		    k8s.total >= cfg.log_global_size_max)
-			break;
-		/* An empty file is not worth a new one, and rotating it
-		 * would push a real backup out. */
-		if (cfg.log_size_max > 0 && k8s.size > 0 &&
-		    k8s.size + cost > cfg.log_size_max)
-			k8s_limit_reached();
-		if (k8s.niov > IOV_MAX - 4)
-			k8s_flush();
 		/* The prefix is always copied (the next chunk rewrites
 		 * k8s_prefix before this batch is written); the text too
-		 * when it is short. */
-		if (stage_len + K8S_PREFIX_LEN + STAGE_RECORD_MAX + 1 >
-		    STAGE_SIZE)
+		 * when the record is short, in the same pass that finds its
+		 * end. */
+		bool partial = false;
+		size_t n;
+		int64_t cost;
+
+		if (out > stage_full) {
+			stage_len = (size_t)(out - stage);
 			k8s_flush();
-		memcpy(stage + stage_len, k8s_prefix[partial], K8S_PREFIX_LEN);
-		stage_len += K8S_PREFIX_LEN;
+			out = stage;
+		}
+		stage_prefix(out);
+		n = stage_record(out + K8S_PREFIX_LEN, buf, len,
+				 STAGE_RECORD_MAX);
+		/* No newline in what was copied: a tail (a P record), or a
+		 * line too long for the stage. */
+		if (!n)
+			n = log_record_len(buf, len, &partial);
+		cost = (int64_t)(n + K8S_PREFIX_LEN + partial);
+		if (k8s.total >= global_max)
+			break;
+		/* An empty file is not worth a new one, and rotating it
+		 * would push a real backup out.  What was staged before this
+		 * record goes to the old file; the record is copied again to
+		 * the start of the emptied stage. */
+		if (k8s.size + cost > size_max && k8s.size > 0) {
+			stage_len = (size_t)(out - stage);
+			k8s_limit_reached();
+			out = stage;
+			stage_prefix(out);
+			if (n <= STAGE_RECORD_MAX)
+				memcpy(out + K8S_PREFIX_LEN, buf, n);
+		}
+		if (partial)
+			out[K8S_TAG_AT] = 'P';
+		out += K8S_PREFIX_LEN;
 		if (n <= STAGE_RECORD_MAX) {
-			memcpy(stage + stage_len, buf, n);
-			stage_len += n;
+			/* The text is in place already. */
+			out += n;
 			if (partial)
-				stage[stage_len++] = '\n';
+				*out++ = '\n';
 		} else {
+			stage_len = (size_t)(out - stage);
 			stage_push();
 			iov_pool[k8s.niov++] = (struct iovec){(void *)buf, n};
 			if (partial)
 				iov_pool[k8s.niov++] =
 				    (struct iovec){(void *)"\n", 1};
+			k8s.size += cost;
+			k8s.total += cost;
+			k8s.pending += cost;
+			if (k8s.niov > IOV_MAX - 4)
+				k8s_flush();
+			out = stage + stage_len;
+			buf += n;
+			len -= n;
+			continue;
 		}
 		k8s.size += cost;
 		k8s.total += cost;
@@ -858,6 +974,7 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
+	stage_len = (size_t)(out - stage);
 	/* log_write() writes the records of all its slices at once. */
 }
 

@@ -16,7 +16,9 @@ struct timespec;
  * ...). */
 struct log_target {
 	enum { LOG_NONE, LOG_K8S, LOG_JOURNALD, LOG_PASSTHROUGH } driver;
-	const char *path; /* LOG_K8S only, points into buf */
+	/* LOG_K8S only: into value when the path ends it, else a copy in
+	 * buf */
+	const char *path;
 };
 const char *cli_parse_log_path(const char *value, struct log_target *out,
 			       char *buf, size_t bufsize);
