@@ -320,12 +320,16 @@ logged_bytes_are() {
 @test "--timeout while the output is held back: the container is killed on time, exit files hold -1" {
 	bundle_sh 'while :; do echo 0123456789abcdefghijklmnopqrstuvwxyz; done'
 	annotate io.conmon.log-rate=64k
+	# The timeout counts from the container's creation (docs/lifecycle.md
+	# §8): time it from before conmon starts.
+	T0=$(date +%s%N)
 	conmon_create --timeout 1
-	start_timed
+	container_start
+	wait_until "$WAIT" timerfds_are "$MONITOR_PID" 2
 	wait_exit_timed 8
 	assert_eq "$EXIT_CODE" -1 "exit status"
 	assert_decimal_file "$PERSIST_DIR/exit" -1
-	assert_ms_between 900 1600 "--timeout 1"
+	assert_ms_between 1000 1800 "--timeout 1 from conmon's start"
 	wait_monitor_gone
 	wait_until "$WAIT" pid_gone "$CTR_PID"
 }
