@@ -341,13 +341,16 @@ logged_bytes_are() {
 	head -c 40960 /dev/urandom >"$T/data/a"
 	bundle_sh 'cat /data/a; exit 3' --bind "$T/data:/data"
 	annotate io.conmon.log-rate=1k
-	conmon_create
+	syslog_listen
+	conmon_create --syslog
 	start_timed
 	wait_exit_timed 8
 	assert_eq "$EXIT_CODE" 3
 	assert_ms_between 0 1500 "exit while held back"
 	wait_monitor_gone
 	assert_logged_whole
+	# It was held back when the container exited: one pause, not over.
+	assert_eq "$(syslog_count "log rate limit: paused 1 times")" 1 "pauses at exit"
 }
 
 @test "the container killed while its output is held back: the exit is seen at once" {
