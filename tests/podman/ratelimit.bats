@@ -80,12 +80,13 @@ assert_limited_time() {
 	sed '/^\[engine\]$/a conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "CONMON_LOG_RATE=1M"]' \
 		"$CONTAINERS_CONF" >"$T/containers.conf"
 	export CONTAINERS_CONF=$T/containers.conf
-	podman_bg probe run --name "$NAME-env" "$IMAGE" sh -c "$(gate_sh env)"
+	podman_bg probe run --name "$NAME-env" "${GATE_MOUNT[@]}" "$IMAGE" sh -c "$(gate_sh env)"
 	wait_state "$NAME-env" running
 	assert_ours "$NAME-env"
 	assert_contains "$(tr '\0' '\n' <"/proc/$CONMON_PID/environ")" CONMON_LOG_RATE=1M "conmon's environment"
 	gate_open env
 	bg_wait
+	assert_eq "$BG_STATUS" 0 "podman run status"
 	run_limited
 	assert_limited_time
 	assert_all_there
