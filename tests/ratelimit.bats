@@ -56,13 +56,10 @@ timerfds_are() {
 	[ "$(timerfds "$1")" = "$2" ]
 }
 
-# cpu_ticks PID: utime + stime (fields 14 and 15 of /proc/PID/stat,
-# counted after the ") " that ends the command name).
-cpu_ticks() {
-	local stat
-	stat=$(cat "/proc/$1/stat") || return 1
-	set -- ${stat##*) }
-	echo $((${12} + ${13}))
+# cpu_ns PID: the CPU time PID has used, in ns (/proc/PID/schedstat: finer
+# than the clock ticks of /proc/PID/stat).
+cpu_ns() {
+	awk '{ print $1 }' "/proc/$1/schedstat"
 }
 
 # rchar PID: the bytes PID has read so far (/proc/PID/io).
@@ -156,10 +153,10 @@ logged_bytes_are() {
 	# well inside the held-back part (0.5 s to 2.5 s).
 	sleep_until 500
 	local c0 r0 t0 c1 r1 t1 timers
-	c0=$(cpu_ticks "$MONITOR_PID") r0=$(rchar "$MONITOR_PID") t0=$(date +%s%N)
+	c0=$(cpu_ns "$MONITOR_PID") r0=$(rchar "$MONITOR_PID") t0=$(date +%s%N)
 	timers=$(timerfds "$MONITOR_PID")
 	sleep_until 2500
-	c1=$(cpu_ticks "$MONITOR_PID") r1=$(rchar "$MONITOR_PID") t1=$(date +%s%N)
+	c1=$(cpu_ns "$MONITOR_PID") r1=$(rchar "$MONITOR_PID") t1=$(date +%s%N)
 	wait_exit_timed 20
 	assert_eq "$EXIT_CODE" 0
 	wait_monitor_gone
@@ -173,10 +170,10 @@ logged_bytes_are() {
 		echo "2 s windows at ${rates[0]}-${rates[1]} bytes/s, expected 2 MiB/s ±10%" >&2
 		return 1
 	}
-	local ms=$(((t1 - t0) / 1000000)) ticks=$((c1 - c0)) hz
-	hz=$(getconf CLK_TCK)
-	local bps=$(((r1 - r0) * 1000 / ms)) cpu_pm=$((ticks * 1000 * 1000 / hz / ms))
-	echo "# window of $ms ms: $((r1 - r0)) bytes read, $bps bytes/s; conmon CPU $ticks ticks = $((cpu_pm / 10)).$((cpu_pm % 10))%" >&3
+	local ms=$(((t1 - t0) / 1000000)) cpu_us=$(((c1 - c0) / 1000))
+	# CPU per mille of the window.
+	local bps=$(((r1 - r0) * 1000 / ms)) cpu_pm=$((cpu_us / ms))
+	echo "# window of $ms ms: $((r1 - r0)) bytes read, $bps bytes/s; conmon CPU $((cpu_us / 1000)) ms = $((cpu_pm / 10)).$((cpu_pm % 10))%" >&3
 	[ "$bps" -ge $((2 * MIB * 9 / 10)) ] && [ "$bps" -le $((2 * MIB * 11 / 10)) ] || {
 		echo "read $bps bytes/s over the window, expected 2 MiB/s ±10%" >&2
 		return 1
