@@ -126,6 +126,9 @@ int write_file_atomic(const char *path, const char *data, size_t len,
  * NUL-terminates dst; returns the length written. */
 size_t json_escape(char *dst, size_t cap, const char *src);
 void set_nonblock(int fd);
+/* clock_gettime(2) without touching the vDSO (util.c says why). */
+struct timespec;
+void clock_now(clockid_t clock, struct timespec *ts);
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t monotonic_ns(void);
 /* At most one true a second per *next: for warnings about conditions

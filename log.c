@@ -761,17 +761,25 @@ static size_t count_torn(size_t torn, const char *p, size_t done)
 	return nl ? done - (size_t)(nl - p) - 1 : torn + done;
 }
 
-/* Write out the gathered records, continuing after short writes. */
+/* Write out the gathered records, continuing after short writes.  When
+ * all of them are in the stage (short lines, the usual case), it is one
+ * segment on the stack, and iov_pool's page is never touched. */
 static void k8s_flush(void)
 {
-	struct iovec *iov = iov_pool;
+	struct iovec one, *iov = iov_pool;
+	size_t torn = 0; /* bytes written of the record in progress */
 	int n;
 
-	stage_push();
+	if (k8s.niov == 0) {
+		one = (struct iovec){stage + stage_pushed,
+				     stage_len - stage_pushed};
+		iov = &one;
+		n = one.iov_len > 0;
+	} else {
+		stage_push();
+		n = k8s.niov;
+	}
 	stage_len = stage_pushed = 0;
-	n = k8s.niov;
-	size_t torn = 0; /* bytes written of the record in progress */
-
 	k8s.niov = 0;
 	while (n > 0) {
 		ssize_t w = writev(k8s.fd, iov, n > IOV_MAX ? IOV_MAX : n);
@@ -899,7 +907,7 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 				       STAGE_RECORD_MAX - STAGE_SLACK;
 	struct timespec now;
 
-	clock_gettime(CLOCK_REALTIME, &now);
+	clock_now(CLOCK_REALTIME, &now);
 	log_timestamp(k8s_prefix, &now);
 	memcpy(k8s_prefix + K8S_TIMESTAMP_LEN,
 	       s == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
@@ -1374,7 +1382,8 @@ static void split_seed(void)
 	if (getrandom(split_base, sizeof(split_base), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(split_base)) {
 		/* Early boot without entropy: still unique per process. */
-		split_base[0] = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+		split_base[0] =
+		    (uint64_t)getpid() << 32 ^ (uint64_t)monotonic_ns();
 		split_base[1] = (uint64_t)monotonic_ns();
 	}
 }

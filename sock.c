@@ -72,7 +72,7 @@ static void console_suffix(char *dst)
 	unsigned long mix;
 	int i;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_now(CLOCK_REALTIME, &ts);
 	mix = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
 	      (++counter * 0x9e3779b9UL);
 	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
