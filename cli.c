@@ -14,11 +14,13 @@
 #include "testing.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #ifndef CONMON_COMMIT
 #define CONMON_COMMIT ""
@@ -473,6 +475,594 @@ static void validate_log_drivers(char *buf, size_t bufsize)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Step 19: the log rate limit (docs/logging.md §9), from the annotations
+ * of <bundle>/config.json or the environment. */
+
+int64_t cli_parse_size(const char *text, size_t len)
+{
+	int64_t v = 0, unit = 1;
+
+	if (len > 0) {
+		switch (text[len - 1]) {
+		case 'k':
+		case 'K':
+			unit = (int64_t)1 << 10;
+			len--;
+			break;
+		case 'm':
+		case 'M':
+			unit = (int64_t)1 << 20;
+			len--;
+			break;
+		case 'g':
+		case 'G':
+			unit = (int64_t)1 << 30;
+			len--;
+			break;
+		}
+	}
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -1;
+		/* Checked at every digit: v stays far from overflowing. */
+		v = v * 10 + (text[i] - '0');
+		if (v > LOG_RATE_MAX)
+			return -1;
+	}
+	return v > LOG_RATE_MAX / unit ? -1 : v * unit;
+}
+
+/* The scanner reads config.json once at start-up, through a small buffer:
+ * a state machine over the JSON grammar (RFC 8259) that keeps only the
+ * strings it may need (keys at the first two levels, the two values),
+ * and the kind of each open container as one bit, so its memory is the
+ * same for any file.  Values in "annotations" are strings (the OCI
+ * runtime spec); a duplicate key counts with its last value, as Go's
+ * decoder (runc, Podman) gives it. */
+enum scan_state {
+	SC_TOP,		 /* before the top-level object */
+	SC_KEY_OR_END,	 /* after '{' */
+	SC_KEY,		 /* after ',' in an object */
+	SC_COLON,	 /* after a key */
+	SC_VALUE_OR_END, /* after '[' */
+	SC_VALUE,	 /* after ':' or ',' in an array */
+	SC_AFTER,	 /* after a value: ',' or the container's end */
+	SC_DONE,	 /* the top-level object ended */
+	SC_STRING,
+	SC_ESCAPE,
+	SC_HEX,
+	SC_NUMBER,
+	SC_LITERAL,
+	SC_FAILED,
+};
+/* Where in a number: after '-', after a leading 0, in the integer part,
+ * after '.', in the fraction, after 'e', after its sign, in the exponent. */
+enum {
+	NUM_MINUS,
+	NUM_ZERO,
+	NUM_INT,
+	NUM_DOT,
+	NUM_FRAC,
+	NUM_E,
+	NUM_ESIGN,
+	NUM_EXP
+};
+enum { ROLE_KEY, ROLE_VALUE };
+/* What the key just read announces. */
+enum {
+	KEY_OTHER,
+	KEY_ANNOTATIONS,
+	KEY_RATE = 2 + ANNOT_RATE,
+	KEY_BURST = 2 + ANNOT_BURST
+};
+
+static const char *const annot_keys[ANNOT_KEYS] = {"io.conmon.log-rate",
+						   "io.conmon.log-burst"};
+
+void cli_scan_init(struct annot_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = SC_TOP;
+}
+
+static void scan_fail(struct annot_scan *s)
+{
+	s->state = SC_FAILED;
+}
+
+static bool in_object(const struct annot_scan *s)
+{
+	return s->objects >> (s->depth - 1) & 1;
+}
+
+static void scan_push(struct annot_scan *s, bool object)
+{
+	if (s->depth == ANNOT_DEPTH_MAX) {
+		s->too_deep = true;
+		scan_fail(s);
+		return;
+	}
+	s->objects &= ~((uint64_t)1 << s->depth);
+	s->objects |= (uint64_t)object << s->depth;
+	s->depth++;
+	s->state = object ? SC_KEY_OR_END : SC_VALUE_OR_END;
+}
+
+static void scan_pop(struct annot_scan *s, bool object)
+{
+	if (object != in_object(s)) {
+		scan_fail(s);
+		return;
+	}
+	if (--s->depth == 1)
+		s->in_annotations = false;
+	s->state = s->depth ? SC_AFTER : SC_DONE;
+}
+
+static bool buf_is(const struct annot_scan *s, const char *word)
+{
+	return !s->overflow && s->len == strlen(word) &&
+	       !memcmp(s->buf, word, s->len);
+}
+
+static void scan_string_end(struct annot_scan *s)
+{
+	if (s->role == ROLE_KEY) {
+		s->pending = KEY_OTHER;
+		if (s->depth == 1 && buf_is(s, "annotations"))
+			s->pending = KEY_ANNOTATIONS;
+		for (int k = 0; k < ANNOT_KEYS && s->in_annotations; k++)
+			if (s->depth == 2 && buf_is(s, annot_keys[k]))
+				s->pending = 2 + k;
+		s->state = SC_COLON;
+		return;
+	}
+	if (s->target >= KEY_RATE) {
+		struct annot_value *v = &s->found[s->target - 2];
+
+		v->kind = s->overflow ? ANNOT_TOO_LONG : ANNOT_STRING;
+		v->len = s->len;
+		memcpy(v->text, s->buf, s->len);
+		v->text[s->len] = '\0';
+	}
+	s->state = SC_AFTER;
+}
+
+static void scan_string_byte(struct annot_scan *s, unsigned char c)
+{
+	if (!s->keep)
+		return;
+	if (s->len < ANNOT_VALUE_MAX)
+		s->buf[s->len++] = (char)c;
+	else
+		s->overflow = true;
+}
+
+static void scan_string_start(struct annot_scan *s, int role)
+{
+	s->role = role;
+	s->len = 0;
+	s->overflow = false;
+	if (role == ROLE_KEY)
+		s->keep = s->depth == 1 || (s->depth == 2 && s->in_annotations);
+	else
+		s->keep = s->target >= KEY_RATE;
+	s->state = SC_STRING;
+}
+
+static void scan_value_start(struct annot_scan *s, unsigned char c)
+{
+	s->target = s->pending;
+	s->pending = KEY_OTHER;
+	if (s->target >= KEY_RATE && c != '"') {
+		struct annot_value *v = &s->found[s->target - 2];
+
+		v->kind = ANNOT_NOT_STRING;
+		v->len = 0;
+		v->text[0] = '\0';
+	}
+	/* Numbers: the cases that do not set another state. */
+	s->state = SC_NUMBER;
+	switch (c) {
+	case '{':
+		if (s->target == KEY_ANNOTATIONS)
+			s->in_annotations = true;
+		scan_push(s, true);
+		break;
+	case '[':
+		scan_push(s, false);
+		break;
+	case '"':
+		scan_string_start(s, ROLE_VALUE);
+		break;
+	case 't':
+	case 'f':
+	case 'n':
+		s->literal = c == 't' ? "rue" : c == 'f' ? "alse" : "ull";
+		s->state = SC_LITERAL;
+		break;
+	case '-':
+		s->number = NUM_MINUS;
+		break;
+	case '0':
+		s->number = NUM_ZERO;
+		break;
+	default:
+		if (c >= '1' && c <= '9')
+			s->number = NUM_INT;
+		else
+			scan_fail(s);
+	}
+}
+
+/* One more byte of a number: true if it belongs to it. */
+static bool scan_number_byte(struct annot_scan *s, unsigned char c)
+{
+	bool digit = c >= '0' && c <= '9';
+
+	switch (s->number) {
+	case NUM_MINUS:
+		if (digit)
+			s->number = c == '0' ? NUM_ZERO : NUM_INT;
+		return digit;
+	case NUM_INT:
+		if (digit)
+			return true;
+		/* fall through */
+	case NUM_ZERO:
+		if (c == '.')
+			s->number = NUM_DOT;
+		else if (c == 'e' || c == 'E')
+			s->number = NUM_E;
+		else
+			return false;
+		return true;
+	case NUM_DOT:
+	case NUM_FRAC:
+		if (digit) {
+			s->number = NUM_FRAC;
+			return true;
+		}
+		if (s->number == NUM_FRAC && (c == 'e' || c == 'E')) {
+			s->number = NUM_E;
+			return true;
+		}
+		return false;
+	case NUM_E:
+		if (c == '+' || c == '-') {
+			s->number = NUM_ESIGN;
+			return true;
+		}
+		/* fall through */
+	default:
+		if (digit)
+			s->number = NUM_EXP;
+		return digit;
+	}
+}
+
+static bool number_complete(const struct annot_scan *s)
+{
+	return s->number == NUM_ZERO || s->number == NUM_INT ||
+	       s->number == NUM_FRAC || s->number == NUM_EXP;
+}
+
+static int hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A byte inside a string, literal or number; false if it is not part of
+ * one and the grammar outside tokens must look at it. */
+static bool scan_token_byte(struct annot_scan *s, unsigned char c)
+{
+	static const char escaped[] = "\"\\/bfnrt",
+			  decoded[] = "\"\\/\b\f\n\r\t";
+	const char *e;
+	int h;
+
+	switch (s->state) {
+	case SC_STRING:
+		if (c == '"')
+			scan_string_end(s);
+		else if (c == '\\')
+			s->state = SC_ESCAPE;
+		else if (c < 0x20)
+			scan_fail(s);
+		else
+			scan_string_byte(s, c);
+		return true;
+	case SC_ESCAPE:
+		e = c ? strchr(escaped, c) : NULL;
+		if (c == 'u') {
+			s->hex = 0;
+			s->hex_left = 4;
+			s->state = SC_HEX;
+		} else if (e) {
+			scan_string_byte(s, decoded[e - escaped]);
+			s->state = SC_STRING;
+		} else {
+			scan_fail(s);
+		}
+		return true;
+	case SC_HEX:
+		h = hex_digit(c);
+		if (h < 0) {
+			scan_fail(s);
+			return true;
+		}
+		s->hex = s->hex << 4 | (unsigned)h;
+		if (--s->hex_left == 0) {
+			/* Beyond ASCII no key or value of ours matches: a
+			 * byte that is not ASCII stands for it. */
+			scan_string_byte(s, s->hex < 0x80 ? s->hex : 0x80);
+			s->state = SC_STRING;
+		}
+		return true;
+	case SC_LITERAL:
+		if (c != (unsigned char)*s->literal++)
+			scan_fail(s);
+		else if (!*s->literal)
+			s->state = SC_AFTER;
+		return true;
+	case SC_NUMBER:
+		if (scan_number_byte(s, c))
+			return true;
+		if (!number_complete(s)) {
+			scan_fail(s);
+			return true;
+		}
+		s->state = SC_AFTER;
+		return false;
+	}
+	return false;
+}
+
+static void scan_byte(struct annot_scan *s, unsigned char c)
+{
+	if (scan_token_byte(s, c))
+		return;
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+		return;
+	switch (s->state) {
+	case SC_TOP:
+		if (c == '{')
+			scan_push(s, true);
+		else
+			scan_fail(s);
+		break;
+	case SC_KEY_OR_END:
+		if (c == '}') {
+			scan_pop(s, true);
+			break;
+		}
+		/* fall through */
+	case SC_KEY:
+		if (c == '"')
+			scan_string_start(s, ROLE_KEY);
+		else
+			scan_fail(s);
+		break;
+	case SC_COLON:
+		if (c == ':')
+			s->state = SC_VALUE;
+		else
+			scan_fail(s);
+		break;
+	case SC_VALUE_OR_END:
+		if (c == ']') {
+			scan_pop(s, false);
+			break;
+		}
+		/* fall through */
+	case SC_VALUE:
+		scan_value_start(s, c);
+		break;
+	case SC_AFTER:
+		if (c == ',')
+			s->state = in_object(s) ? SC_KEY : SC_VALUE;
+		else if (c == '}' || c == ']')
+			scan_pop(s, c == '}');
+		else
+			scan_fail(s);
+		break;
+	default:
+		scan_fail(s);
+	}
+}
+
+bool cli_scan_feed(struct annot_scan *s, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s->state == SC_DONE || s->state == SC_FAILED)
+			return false;
+		scan_byte(s, (unsigned char)buf[i]);
+		/* A failure leaves offset at the byte that caused it. */
+		if (s->state != SC_FAILED)
+			s->offset++;
+	}
+	return s->state != SC_DONE && s->state != SC_FAILED;
+}
+
+bool cli_scan_end(const struct annot_scan *s)
+{
+	return s->state == SC_DONE;
+}
+
+/* config.json is not read past this: a bound on the start-up time.  A
+ * runtime spec is a few kB; Kubernetes caps a pod's annotations at
+ * 256 kB. */
+#define CONFIG_JSON_MAX (16 << 20)
+
+/* Scan <bundle>/config.json into s, through a buffer on the stack (the
+ * monitor gives that page back, docs/logging.md §9).  False when its
+ * annotations cannot be used: said in a warning, except for a bundle
+ * without config.json. */
+static bool scan_config(struct annot_scan *s)
+{
+	char buf[4096];
+	struct stat st;
+	size_t total = 0;
+	ssize_t n;
+	int fd;
+
+	cli_scan_init(s);
+	if (!cfg.bundle || (size_t)snprintf(buf, sizeof(buf), "%s/config.json",
+					    cfg.bundle) >= sizeof(buf))
+		return false;
+	/* Non-blocking: a FIFO planted there must not hold the launcher. */
+	fd = open(buf, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			pwarn("Cannot read the annotations of %s:", buf);
+		return false;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CONFIG_JSON_MAX) {
+		nwarn("Cannot read the annotations of %s: not a regular file "
+		      "of at most 16 MiB",
+		      buf);
+		close(fd);
+		return false;
+	}
+	do {
+		n = read(fd, buf, sizeof(buf));
+		if (n > 0)
+			total += (size_t)n;
+	} while ((n > 0 && total <= CONFIG_JSON_MAX &&
+		  cli_scan_feed(s, buf, (size_t)n)) ||
+		 (n < 0 && errno == EINTR));
+	close(fd);
+	if (n < 0) {
+		pwarn("Cannot read the annotations of %s/config.json:",
+		      cfg.bundle);
+		return false;
+	}
+	if (!cli_scan_end(s)) {
+		nwarn("Cannot read the annotations of %s/config.json: %s at "
+		      "byte %zu",
+		      cfg.bundle,
+		      s->too_deep ? "JSON nested deeper than 64 levels"
+		      : s->state == SC_FAILED ? "malformed JSON"
+					      : "the file ends early",
+		      s->offset);
+		return false;
+	}
+	return true;
+}
+
+/* Where each setting may come from, in order of precedence. */
+static const struct {
+	const char *annotation, *env;
+} rate_sources[ANNOT_KEYS] = {
+    {"annotation io.conmon.log-rate", "CONMON_LOG_RATE"},
+    {"annotation io.conmon.log-burst", "CONMON_LOG_BURST"},
+};
+
+/* The value as a warning shows it: printable ASCII, at most
+ * ANNOT_VALUE_MAX bytes, "..." when cut (or when cut already). */
+static void warn_bad_value(const char *text, size_t len, bool cut,
+			   const char *where)
+{
+	char shown[ANNOT_VALUE_MAX + 4];
+	size_t i;
+
+	for (i = 0; i < len && i < ANNOT_VALUE_MAX; i++)
+		shown[i] = text[i] >= 0x20 && text[i] < 0x7f && text[i] != '"'
+			       ? text[i]
+			       : '?';
+	strcpy(shown + i, cut || i < len ? "..." : "");
+	nwarn("Invalid log rate limit \"%s\" in %s: ignored, no limit", shown,
+	      where);
+}
+
+/* Setting k: the annotation's value if it has one, else the environment's
+ * (an empty value counts as none).  0 when neither gives one, -1 after a
+ * warning about a bad value; *from names the source, NULL for none. */
+static int64_t log_rate_setting(int k, const struct annot_value *a,
+				const char **from)
+{
+	const char *text = a->text;
+	size_t len = a->len;
+	bool cut = a->kind == ANNOT_TOO_LONG;
+	int64_t v;
+
+	*from = rate_sources[k].annotation;
+	if (a->kind == ANNOT_NOT_STRING) {
+		nwarn("Invalid log rate limit (not a JSON string) in %s: "
+		      "ignored, no limit",
+		      *from);
+		return -1;
+	}
+	if (a->kind == ANNOT_ABSENT || len == 0) {
+		*from = rate_sources[k].env;
+		text = getenv(*from);
+		len = text ? strlen(text) : 0;
+	}
+	if (len == 0) {
+		*from = NULL;
+		return 0;
+	}
+	/* Longer than ANNOT_VALUE_MAX: bad wherever it comes from. */
+	v = cut || len > ANNOT_VALUE_MAX ? -1 : cli_parse_size(text, len);
+	/* A rate of 0 is no limit; a burst of 0 could never be spent. */
+	if (v < 0 || (v == 0 && k == ANNOT_BURST)) {
+		warn_bad_value(text, len, cut, *from);
+		return -1;
+	}
+	return v;
+}
+
+/* Read the two settings once, before the runtime starts: a bad value
+ * costs a warning and the limit, never the container. */
+static void read_log_rate(void)
+{
+	struct annot_scan scan;
+	const char *rate_from, *burst_from;
+	int64_t rate, burst;
+
+	/* An exec session's output goes back to its caller (Podman passes
+	 * -l none, CRI-O's exec-sync reads a temporary log), not to the
+	 * node's logs: a limit would only slow probes into their timeout. */
+	if (cfg.exec || cfg.log_passthrough) {
+		ndebug("log rate limit: none for %s",
+		       cfg.exec ? "exec sessions" : "passthrough");
+		return;
+	}
+	if (!scan_config(&scan))
+		memset(scan.found, 0, sizeof(scan.found));
+	rate =
+	    log_rate_setting(ANNOT_RATE, &scan.found[ANNOT_RATE], &rate_from);
+	burst = log_rate_setting(ANNOT_BURST, &scan.found[ANNOT_BURST],
+				 &burst_from);
+	if (rate < 0 || burst < 0)
+		return;
+	if (rate == 0) {
+		if (burst_from && !rate_from)
+			nwarn("Log burst %lld from %s without a log rate: "
+			      "ignored, no limit",
+			      (long long)burst, burst_from);
+		ndebug("log rate limit: none%s%s", rate_from ? ", 0 in " : "",
+		       rate_from ? rate_from : "");
+		return;
+	}
+	if (!burst_from) {
+		burst = rate;
+		burst_from = "default: one second's worth";
+	}
+	cfg.log_rate = rate;
+	cfg.log_burst = burst;
+	cfg.log_rate_from = rate_from;
+	ndebug("log rate limit: %lld bytes/s (%s), burst %lld bytes (%s)",
+	       (long long)rate, rate_from, (long long)burst, burst_from);
+}
+
 /* docs/cli.md §5, in its order: tests expect the first missing piece.
  * The arena is written only for what the command line does not give
  * (Podman and CRI-O give the bundle, the pidfile and a plain log path),
@@ -550,6 +1140,7 @@ static void validate(void)
 	if (cfg.no_container_partial_message && !cfg.log_journald)
 		nwarn("--no-container-partial-message has no effect without "
 		      "journald log driver");
+	read_log_rate();
 }
 
 void cli_parse(int argc, char **argv, const char **pool)

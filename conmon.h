@@ -64,6 +64,13 @@ struct config {
 	/* Derived from --log-path by validation (docs/cli.md §4). */
 	const char *k8s_log_path; /* NULL: no k8s-file driver */
 	bool log_journald, log_passthrough;
+
+	/* The log rate limit, from the bundle's annotations or the
+	 * environment (docs/logging.md §9): bytes per second, 0 for none,
+	 * and the bucket's size in bytes; log_rate_from names the source
+	 * of the rate for conmon's messages. */
+	int64_t log_rate, log_burst;
+	const char *log_rate_from;
 };
 
 extern struct config cfg;
@@ -72,7 +79,9 @@ extern struct config cfg;
  * docs/cli.md §5, exiting with the documented message and status on any
  * error, or with 0 after --help / --version.  pool must have room for
  * argc entries: the repeatable options' values are stored there.  Opens
- * the k8s-file log (log_k8s_open), as validation does. */
+ * the k8s-file log (log_k8s_open), as validation does, and reads the log
+ * rate limit from <bundle>/config.json and the environment
+ * (docs/logging.md §9). */
 void cli_parse(int argc, char **argv, const char **pool);
 
 /* ------------------------------------------------------------------ */

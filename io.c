@@ -13,6 +13,10 @@
  * lost or queued (docs/attach.md §6).  When the consumer can go on it
  * calls io_output_resume(), which offers the chunk again; once everyone
  * has it, reading resumes.  The loop itself never waits for anyone.
+ *
+ * A log rate limit (docs/logging.md §9) is one more reader of that kind:
+ * a token bucket that, once spent, keeps the pipes off the loop until a
+ * timer says enough tokens are back.
  */
 #include "conmon.h"
 
@@ -84,15 +88,31 @@ static char stdin_buf[ATTACH_INPUT_SIZE] __attribute__((aligned(4096)));
 
 static int console_fd = -1; /* the pty master, used for stdin */
 
+static void on_rate_timer(struct watch *w, uint32_t events);
+
+/* The log rate limit's token bucket (docs/logging.md §9.3), kept as a time:
+ * full_at is when it holds its burst again if nothing more is read.  With
+ * cfg.log_rate == 0 none of this is touched. */
+static struct {
+	struct watch timer; /* one-shot, made the first time it is needed */
+	int64_t full_at;    /* CLOCK_MONOTONIC ns; in the past: full */
+	int64_t burst_ns;   /* the time the burst takes to come back */
+	int64_t resume_ns;  /* ... and the tokens that resume reading */
+	int64_t carry;	    /* the part of a ns that the last cost left */
+	bool held;	    /* spent: the pipes wait for the timer */
+	unsigned pauses;
+} rate = {.timer = {-1, on_rate_timer}};
+
 /* ------------------------------------------------------------------ */
 /* Output: which pipes are on the loop. */
 
 /* An output is read from the loop while the container runs, nobody is
- * behind with the current chunk, and a pty is not backing off. */
+ * behind with the current chunk, the rate limit has tokens, and a pty is
+ * not backing off. */
 static void sync_watch(struct output *o)
 {
 	bool want = o->w.fd >= 0 && output.phase == OUTPUT_RUN &&
-		    !output.waiting && !o->backing_off;
+		    !output.waiting && !rate.held && !o->backing_off;
 
 	if (want == o->watched)
 		return;
@@ -160,6 +180,90 @@ void io_output_resume(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Output: the log rate limit (docs/logging.md §9). */
+
+#define NS_PER_SEC 1000000000LL
+
+/* Reading resumes once a fiftieth of a second's worth of tokens is back
+ * (at most the burst): the timer then fires at most about 50 times a
+ * second, and what is read between two pauses is still far below a
+ * tenth of what a 2 s window allows. */
+#define RATE_RESUMES_PER_SEC 50
+
+static void rate_start(void)
+{
+	int64_t resume = cfg.log_rate / RATE_RESUMES_PER_SEC;
+
+	if (resume < 1)
+		resume = 1;
+	if (resume > cfg.log_burst)
+		resume = cfg.log_burst;
+	/* Both fit: the values are at most LOG_RATE_MAX (2^32). */
+	rate.burst_ns = cfg.log_burst * NS_PER_SEC / cfg.log_rate;
+	rate.resume_ns = resume * NS_PER_SEC / cfg.log_rate;
+}
+
+/* Keep the pipes off the loop until the bucket holds resume_ns worth of
+ * tokens again. */
+static void rate_hold(void)
+{
+	int64_t at = rate.full_at - rate.burst_ns + rate.resume_ns;
+	struct itimerspec its = {.it_value = {.tv_sec = at / NS_PER_SEC,
+					      .tv_nsec = at % NS_PER_SEC}};
+
+	if (rate.timer.fd < 0) {
+		rate.timer.fd =
+		    timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (rate.timer.fd < 0) {
+			/* Without a timer nothing would resume the reading:
+			 * no limit rather than a container stuck for good. */
+			pwarn("Failed to create the log rate timer: no limit");
+			cfg.log_rate = 0;
+			return;
+		}
+		watch_add(&rate.timer, EPOLLIN);
+	}
+	timerfd_settime(rate.timer.fd, TFD_TIMER_ABSTIME, &its, NULL);
+	rate.held = true;
+	if (!rate.pauses++)
+		ninfo("Container output is rate limited: holding back its "
+		      "output (%lld bytes/s from %s, burst %lld bytes)",
+		      (long long)cfg.log_rate, cfg.log_rate_from,
+		      (long long)cfg.log_burst);
+	sync_watches();
+}
+
+/* n bytes were read: take their tokens.  A read may overdraw the bucket
+ * (reads are never made shorter, so records and packets stay what they
+ * are without a limit); the debt is paid by a longer pause. */
+static void rate_take(size_t n)
+{
+	int64_t now = monotonic_ns();
+	/* The cost in time, the remainder carried: many small reads cost
+	 * what one large read of the same bytes does. */
+	int64_t cost = (int64_t)n * NS_PER_SEC + rate.carry;
+
+	if (rate.full_at < now)
+		rate.full_at = now;
+	rate.full_at += cost / cfg.log_rate;
+	rate.carry = cost % cfg.log_rate;
+	/* Tokens left: the bucket is not yet a whole burst away from full. */
+	if (rate.full_at - now < rate.burst_ns)
+		return;
+	rate_hold();
+}
+
+static void on_rate_timer(struct watch *w, uint32_t events)
+{
+	uint64_t ticks;
+
+	(void)events;
+	(void)!read(w->fd, &ticks, sizeof(ticks));
+	rate.held = false;
+	sync_watches();
+}
+
+/* ------------------------------------------------------------------ */
 /* Output: reading while the container runs. */
 
 /* When nobody holds the pty's slave side, the master reports hang-up
@@ -198,14 +302,17 @@ static void on_pty_backoff_done(struct watch *w, uint32_t events)
 }
 
 /* Read one chunk and hand it on.  True when there may be more to read at
- * once: the read filled the buffer and everyone took it. */
+ * once: the read filled the buffer, everyone took it and the rate limit
+ * did not pause the pipes. */
 static bool read_output(struct output *o)
 {
 	ssize_t n = read(o->w.fd, chunk_buf, READ_SIZE);
 
 	if (n > 0) {
+		if (cfg.log_rate)
+			rate_take((size_t)n);
 		take_chunk(o->stream, (size_t)n, false);
-		return !output.waiting && n == READ_SIZE;
+		return o->watched && n == READ_SIZE;
 	}
 	if (n == 0) {
 		close_output(o);
@@ -237,6 +344,8 @@ static void on_output(struct watch *w, uint32_t events)
 
 void io_start(void)
 {
+	if (cfg.log_rate)
+		rate_start();
 	output.phase = OUTPUT_RUN;
 	sync_watches();
 }
@@ -279,8 +388,13 @@ static void drain(void)
 	}
 }
 
+/* The rest is read at once, whatever the rate limit: the container is
+ * gone, its output must reach the log, and the exit files must not wait
+ * for tokens (docs/logging.md §9). */
 void io_drain_start(void)
 {
+	if (cfg.log_rate)
+		ndebug("log rate limit: paused %u times", rate.pauses);
 	output.phase = OUTPUT_DRAIN;
 	sync_watches();
 	if (out.w.fd >= 0)

@@ -23,6 +23,46 @@ struct log_target {
 const char *cli_parse_log_path(const char *value, struct log_target *out,
 			       char *buf, size_t bufsize);
 
+/* cli.c: the log rate limit's settings (docs/logging.md §9). */
+#define LOG_RATE_MAX	((int64_t)1 << 32) /* 4G: larger values are bad */
+#define ANNOT_VALUE_MAX 64		   /* longer values are bad */
+#define ANNOT_DEPTH_MAX 64		   /* deeper JSON is malformed */
+/* A size: decimal digits and an optional suffix k, M or G in either case
+ * (powers of 1024), at most LOG_RATE_MAX.  -1 if it is none. */
+int64_t cli_parse_size(const char *text, size_t len);
+
+/* The scanner of <bundle>/config.json: fed the file piece by piece, it
+ * checks the JSON grammar and keeps the last value of each of the two keys
+ * in the top-level "annotations" object, in constant memory. */
+enum { ANNOT_RATE, ANNOT_BURST, ANNOT_KEYS };
+struct annot_value {
+	enum {
+		ANNOT_ABSENT,
+		ANNOT_STRING,	/* text holds it, decoded */
+		ANNOT_TOO_LONG, /* text holds its first ANNOT_VALUE_MAX bytes */
+		ANNOT_NOT_STRING, /* a number, literal, object or array */
+	} kind;
+	size_t len;
+	char text[ANNOT_VALUE_MAX + 1]; /* NUL-terminated */
+};
+struct annot_scan {
+	unsigned char state, number, role, pending, target;
+	bool in_annotations, keep, overflow, too_deep;
+	unsigned depth, hex, hex_left;
+	uint64_t objects; /* bit d-1: the container at depth d is an object */
+	const char *literal;
+	size_t offset, len; /* bytes consumed; length of the string read */
+	char buf[ANNOT_VALUE_MAX + 1];
+	struct annot_value found[ANNOT_KEYS];
+};
+void cli_scan_init(struct annot_scan *s);
+/* Returns false once nothing more is needed: the document ended (what
+ * follows it is not read, as runc's decoder does) or is malformed. */
+bool cli_scan_feed(struct annot_scan *s, const char *buf, size_t len);
+/* True if a whole top-level object was read; else s->offset is where the
+ * input went wrong (or its length, when it ended early). */
+bool cli_scan_end(const struct annot_scan *s);
+
 /* log.c: the k8s-file writer and the journald encoder. */
 #define K8S_TIMESTAMP_LEN   35	 /* YYYY-MM-DDTHH:MM:SS.NNNNNNNNN+HH:MM */
 #define K8S_PREFIX_LEN	    45	 /* timestamp, " stdout F " */

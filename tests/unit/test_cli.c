@@ -1,4 +1,5 @@
-/* test_cli.c - the command line against docs/cli.md.
+/* test_cli.c - the command line against docs/cli.md, and the log rate
+ * limit's settings against docs/logging.md §9.
  *
  * cli_parse_log_path is pure and is called directly, one CHECK per row of
  * docs/cli.md §4.  cli_parse exits on errors, --help and --version, so every
@@ -78,6 +79,7 @@ static void dump_config(void)
 	I(systemd_cgroup), I(terminal), I(version), I(log_rotate);
 	I(exit_delay), I(timeout), I(log_max_files), I(log_size_max);
 	I(log_global_size_max), I(log_journald), I(log_passthrough);
+	I(log_rate), I(log_burst), S(log_rate_from);
 	print_list("exit_command_args", &cfg.exit_command_args);
 	print_list("log_paths", &cfg.log_paths);
 	print_list("log_labels", &cfg.log_labels);
@@ -500,7 +502,8 @@ static void test_parsing(void)
 		  "exec=1");
 	RUN(&r, "-ic", CID, "--cuuid", "u", "-sr", "/bin/sh", "-l", "none");
 	expect_ok(&r, "a group may end with one option taking the next value",
-		  "open_stdin=1", "cid=" CID, "systemd_cgroup=1", "runtime=/bin/sh");
+		  "open_stdin=1", "cid=" CID, "systemd_cgroup=1",
+		  "runtime=/bin/sh");
 	RUN(&r, "-cabc", CID, VALID);
 	expect_fail(&r, OPT_ERR("Unknown option -cabc"),
 		    "a value glued to its letter is an unknown option");
@@ -772,6 +775,430 @@ static void test_side_effects(void)
 		  "k8s_log_path=journald", "log_journald=0");
 }
 
+/* ------------------------------------------------------------------ */
+/* docs/logging.md §9: the log rate limit's values, the scanner of
+ * config.json, and the settings as validation resolves them. */
+
+static void check_size(const char *text, int64_t want)
+{
+	int64_t got = cli_parse_size(text, strlen(text));
+
+	CHECK(got == want, "size \"%s\" is %lld", text, (long long)want);
+	if (got != want)
+		printf("#   got %lld\n", (long long)got);
+}
+
+static void test_sizes(void)
+{
+	check_size("1048576", 1048576);
+	check_size("0", 0);
+	check_size("010", 10); /* decimal, never octal */
+	check_size("512k", 512 << 10);
+	check_size("512K", 512 << 10);
+	check_size("4M", 4 << 20);
+	check_size("4m", 4 << 20);
+	check_size("1G", 1 << 30);
+	check_size("1g", 1 << 30);
+	check_size("4G", (int64_t)4 << 30);
+	check_size("4194304k", (int64_t)4 << 30);
+	check_size("4294967296", (int64_t)1 << 32);
+	check_size("4294967297", -1);
+	check_size("4097M", -1);
+	check_size("5G", -1);
+	check_size("99999999999999999999999", -1);
+	check_size("", -1);
+	check_size("k", -1);
+	check_size("M", -1);
+	check_size("-1", -1);
+	check_size("+1", -1);
+	check_size(" 1", -1);
+	check_size("1 ", -1);
+	check_size("1.5M", -1);
+	check_size("1MB", -1);
+	check_size("1Mi", -1);
+	check_size("1kk", -1);
+	check_size("2T", -1);
+	check_size("0x10", -1);
+	check_size("12x", -1);
+	CHECK(cli_parse_size("4M", 1) == 4, "only len bytes are read");
+}
+
+/* What a scan gave: whether the document was whole, and each value as
+ * "<kind>:<text>", e.g. "1:2M" (ANNOT_STRING) or "0:" (absent). */
+struct scanned {
+	bool ok;
+	size_t offset;
+	bool too_deep;
+	char value[ANNOT_KEYS][ANNOT_VALUE_MAX + 8];
+};
+
+static void scan_in_pieces(const char *json, size_t len, size_t piece,
+			   struct scanned *out)
+{
+	struct annot_scan s;
+	size_t done = 0;
+
+	cli_scan_init(&s);
+	while (done < len) {
+		size_t n = len - done < piece ? len - done : piece;
+
+		if (!cli_scan_feed(&s, json + done, n))
+			break;
+		done += n;
+	}
+	out->ok = cli_scan_end(&s);
+	out->offset = s.offset;
+	out->too_deep = s.too_deep;
+	for (int k = 0; k < ANNOT_KEYS; k++)
+		snprintf(out->value[k], sizeof(out->value[k]), "%d:%s",
+			 (int)s.found[k].kind, s.found[k].text);
+}
+
+/* Scan json whole and in pieces of 1, 2, 3 and 7 bytes: one CHECK that
+ * every split gives the same, and returns it. */
+static struct scanned scan_text(const char *json, size_t len)
+{
+	static const size_t pieces[] = {1, 2, 3, 7};
+	struct scanned whole, part;
+	bool same = true;
+
+	scan_in_pieces(json, len, len ? len : 1, &whole);
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		scan_in_pieces(json, len, pieces[i], &part);
+		same = same && part.ok == whole.ok &&
+		       part.offset == whole.offset &&
+		       !strcmp(part.value[0], whole.value[0]) &&
+		       !strcmp(part.value[1], whole.value[1]);
+	}
+	CHECK(same, "scan of %.60s: the same in pieces of any size", json);
+	return whole;
+}
+
+/* One CHECK: json is valid (or not) and gives these two values. */
+static void check_scan(const char *json, bool ok, const char *rate,
+		       const char *burst, const char *what)
+{
+	struct scanned got = scan_text(json, strlen(json));
+	bool good = got.ok == ok && (!ok || (!strcmp(got.value[0], rate) &&
+					     !strcmp(got.value[1], burst)));
+
+	CHECK(good, "scan: %s", what);
+	if (!good)
+		printf("#   ok %d (offset %zu), rate \"%s\", burst \"%s\"\n",
+		       got.ok, got.offset, got.value[0], got.value[1]);
+}
+
+/* {"a": and k arrays in each other}: 1 + k levels. */
+static void make_deep(char *buf, int k)
+{
+	int n = sprintf(buf, "{\"a\":");
+
+	memset(buf + n, '[', k);
+	memset(buf + n + k, ']', k);
+	strcpy(buf + n + 2 * k, "}");
+}
+
+#define ANN(body) "{\"annotations\":{" body "}}"
+#define RATE	  "\"io.conmon.log-rate\""
+#define BURST	  "\"io.conmon.log-burst\""
+
+static void test_scanner(void)
+{
+	char deep[300], *big;
+	size_t n, big_len;
+	struct scanned got;
+
+	check_scan(ANN(RATE ":\"2M\"," BURST ":\"4M\""), true, "1:2M", "1:4M",
+		   "both keys");
+	check_scan("{}", true, "0:", "0:", "an empty object");
+	check_scan(" \n{\t\"annotations\" :\r{ " RATE " : \"1M\" } } \n", true,
+		   "1:1M", "0:", "white space everywhere");
+	check_scan(ANN(RATE ":\"\\u0032M\""), true, "1:2M",
+		   "0:", "\\u escapes in a value are decoded");
+	check_scan(
+	    "{\"annot\\u0061tions\":{\"io.conmon.log\\u002drate\":\"3k\"}}",
+	    true, "1:3k", "0:", "\\u escapes in keys are decoded");
+	check_scan(ANN(RATE ":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\""), true,
+		   "1:a\"b\\c/d\b\f\n\r\t", "0:", "every short escape");
+	check_scan(ANN(RATE ":\"\\u00e9\""), true, "1:\x80", "0:",
+		   "a code point beyond ASCII is a byte that never parses");
+	check_scan("{\"process\":{\"args\":[\"sh\",\"-c\",\"echo \\\"}]\\\\\"],"
+		   "\"annotations\":{" RATE ":\"9M\"}},"
+		   "\"annotations\":{" RATE ":\"1M\"}}",
+		   true, "1:1M", "0:",
+		   "quotes, brackets and an annotations object inside strings "
+		   "and deeper levels are not the top-level annotations");
+	check_scan("{\"annotations\":{\"x\":{" RATE ":\"1M\"}," RATE
+		   ":[\"2M\"]}}",
+		   true, "3:", "0:",
+		   "a key one level down is not an annotation; an array is not "
+		   "a string");
+	check_scan(ANN(RATE ":\"1M\"," RATE ":\"2M\""), true, "1:2M",
+		   "0:", "a duplicate key: the last value wins");
+	check_scan(ANN(RATE ":5," RATE ":\"2M\""), true, "1:2M",
+		   "0:", "a duplicate key: a later string replaces a number");
+	check_scan(ANN(RATE ":\"2M\"," RATE ":null"), true, "3:", "0:",
+		   "a duplicate key: a later null replaces a string");
+	check_scan(
+	    "{\"annotations\":{" RATE ":\"1M\"},\"x\":[1,2.5e-3,-0,true,"
+	    "false,null,{}],\"annotations\":{" BURST ":\"3M\"}}",
+	    true, "1:1M", "1:3M",
+	    "two annotations objects merge, as Go's decoder merges them");
+	check_scan(ANN(RATE ":2097152"), true,
+		   "3:", "0:", "a number is not a string");
+	check_scan("{\"annotations\":null," RATE ":\"1M\"}", true, "0:", "0:",
+		   "annotations null; the key at the top level is not one");
+	check_scan("{\"annotations\":[" RATE "]}", true,
+		   "0:", "0:", "annotations as an array: nothing found");
+	check_scan(
+	    ANN("\"io.conmon.log-rate-x\":\"1M\",\"io.conmon.log\":\"1M\""),
+	    true, "0:", "0:", "only the exact keys match");
+	check_scan(
+	    ANN(RATE ":\"1234567890123456789012345678901234567890123456"
+		     "789012345678901234\""),
+	    true,
+	    "1:"
+	    "1234567890123456789012345678901234567890123456789012345678901234",
+	    "0:", "a value of 64 bytes is kept");
+	check_scan(
+	    ANN(RATE ":\"1234567890123456789012345678901234567890123456"
+		     "7890123456789012345\""),
+	    true,
+	    "2:"
+	    "1234567890123456789012345678901234567890123456789012345678901234",
+	    "0:", "a value of 65 bytes is too long, its first 64 kept");
+	check_scan(ANN("\"io.conmon.log-rate\\u0000"
+		       "12345678901234567890123456"
+		       "789012345678901234567890123456789\":\"1M\""),
+		   true,
+		   "0:", "0:", "a key longer than 64 bytes matches nothing");
+	check_scan(ANN(RATE ":\"1M\"") " trailing garbage", true, "1:1M",
+		   "0:", "what follows the top-level object is not read");
+
+	check_scan("", false, "", "", "empty input is malformed");
+	check_scan("  ", false, "", "", "white space alone is malformed");
+	check_scan("[]", false, "", "", "a top-level array is malformed");
+	check_scan("\xef\xbb\xbf{}", false, "", "", "a byte order mark");
+	check_scan("{\"a\":1,}", false, "", "", "a trailing comma");
+	check_scan("{\"a\" 1}", false, "", "", "a missing colon");
+	check_scan("{\"a\":1 \"b\":2}", false, "", "", "a missing comma");
+	check_scan("{'a':1}", false, "", "", "single quotes");
+	check_scan("{\"a\":\"x", false, "", "", "an unterminated string");
+	check_scan("{\"a\":\"\\x\"}", false, "", "", "an unknown escape");
+	check_scan("{\"a\":\"\\u12g4\"}", false, "", "", "a bad \\u escape");
+	check_scan("{\"a\":\"\t\"}", false, "", "", "a raw tab in a string");
+	check_scan("{\"a\":01}", false, "", "", "a leading zero");
+	check_scan("{\"a\":-}", false, "", "", "a lone minus");
+	check_scan("{\"a\":1.}", false, "", "", "a dot without digits");
+	check_scan("{\"a\":1e}", false, "", "", "an exponent without digits");
+	check_scan("{\"a\":+1}", false, "", "", "a plus sign");
+	check_scan("{\"a\":tru}", false, "", "", "a cut literal");
+	check_scan("{\"a\":nulll}", false, "", "", "a long literal");
+	check_scan("{\"a\":[1}", false, "", "", "a bracket closed by a brace");
+	check_scan("{\"a\":{\"b\":1]}", false, "", "",
+		   "a brace closed by a bracket");
+	check_scan("{\"annotations\":{" RATE ":\"1M\",}}", false, "", "",
+		   "a malformed file loses what it found");
+
+	got = scan_text("{\"a\":01}", 8);
+	CHECK(!got.ok && got.offset == 6,
+	      "the offset of a failure is its byte (6), got %zu", got.offset);
+	got = scan_text("{\"a\":1", 6);
+	CHECK(!got.ok && got.offset == 6,
+	      "a document cut short fails at its end (6), got %zu", got.offset);
+
+	/* 64 levels in all pass, 65 do not. */
+	make_deep(deep, 63);
+	got = scan_text(deep, strlen(deep));
+	CHECK(got.ok, "64 levels of nesting are read");
+	make_deep(deep, 64);
+	got = scan_text(deep, strlen(deep));
+	CHECK(!got.ok && got.too_deep && got.offset == 5 + 63,
+	      "65 levels are too deep, at the 65th bracket (offset %zu)",
+	      got.offset);
+
+	/* A 1 MiB config.json, the annotations at its end, in the 4 KiB
+	 * reads conmon makes. */
+	big_len = (1 << 20) + 128;
+	big = malloc(big_len);
+	n = (size_t)snprintf(big, big_len, "{\"process\":{\"env\":[\"");
+	memset(big + n, 'x', (1 << 20) - n);
+	n = 1 << 20;
+	n += (size_t)snprintf(big + n, big_len - n,
+			      "\"]},\"annotations\":{" RATE ":\"4M\"}}");
+	scan_in_pieces(big, n, 4096, &got);
+	CHECK(got.ok && !strcmp(got.value[0], "1:4M"),
+	      "1 MiB with the annotations at the end, read 4 KiB at a time");
+	free(big);
+}
+
+/* The settings as validation resolves them: config.json in the cwd (the
+ * default bundle) and the environment, written by the child. */
+static const char *config_text;
+static const char *env_rate, *env_burst;
+
+static void write_config(void)
+{
+	int fd;
+
+	unsetenv("CONMON_LOG_RATE");
+	unsetenv("CONMON_LOG_BURST");
+	if (env_rate)
+		setenv("CONMON_LOG_RATE", env_rate, 1);
+	if (env_burst)
+		setenv("CONMON_LOG_BURST", env_burst, 1);
+	unlink("config.json");
+	if (!config_text)
+		return;
+	if (!strcmp(config_text, "FIFO")) {
+		if (mkfifo("config.json", 0600) < 0)
+			_exit(99);
+		return;
+	}
+	fd = open("config.json", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, config_text, strlen(config_text)) < 0)
+		_exit(99);
+	close(fd);
+}
+
+/* One case: config.json (NULL: none) and the two variables (NULL:
+ * unset); run with argv VALID -l none plus extra (may be NULL). */
+static void run_rate(struct result *r, const char *config, const char *rate,
+		     const char *burst, const char *extra)
+{
+	config_text = config;
+	env_rate = rate;
+	env_burst = burst;
+	if (extra)
+		RUN_IN(r, write_config, VALID, "-l", "none", extra);
+	else
+		RUN_IN(r, write_config, VALID, "-l", "none");
+	unlink("config.json");
+}
+
+/* One CHECK: cli_parse returned with these settings and exactly this on
+ * stderr. */
+static void expect_rate(const struct result *r, const char *err,
+			const char *rate, const char *burst, const char *what)
+{
+	char rate_line[64], burst_line[64];
+	int ok;
+
+	snprintf(rate_line, sizeof(rate_line), "log_rate=%s", rate);
+	snprintf(burst_line, sizeof(burst_line), "log_burst=%s", burst);
+	ok = r->status == RETURNED && !strcmp(r->err, err) &&
+	     has_line(r->out, rate_line) && has_line(r->out, burst_line);
+	CHECK(ok, "%s", what);
+	if (!ok)
+		printf("#   status %d\n#   stderr \"%s\"\n#   want   \"%s\"\n"
+		       "#   want %s, %s\n",
+		       r->status, r->err, err, rate_line, burst_line);
+}
+
+static void test_rate_settings(void)
+{
+	struct result r;
+
+	run_rate(&r, NULL, NULL, NULL, NULL);
+	expect_rate(&r, "", "0", "0", "no config.json, no variable: no limit");
+	run_rate(&r, ANN(RATE ":\"2M\""), NULL, NULL, NULL);
+	expect_rate(&r, "", "2097152", "2097152",
+		    "the annotation; the burst defaults to the rate");
+	run_rate(&r, "{}", "512k", "1M", NULL);
+	expect_rate(&r, "", "524288", "1048576", "the environment alone");
+	run_rate(&r, ANN(RATE ":\"2M\""), "64k", "4M", NULL);
+	expect_rate(&r, "", "2097152", "4194304",
+		    "the annotation wins for the rate, the variable gives the "
+		    "burst");
+	run_rate(&r, ANN(BURST ":\"8M\""), "1M", "4M", NULL);
+	expect_rate(&r, "", "1048576", "8388608",
+		    "the variable gives the rate, the annotation wins for the "
+		    "burst");
+	run_rate(&r, ANN(RATE ":\"0\""), "1M", NULL, NULL);
+	expect_rate(&r, "", "0", "0",
+		    "0 in the annotation lifts the host's "
+		    "limit, silently");
+	run_rate(&r, ANN(RATE ":\"\""), "1M", NULL, NULL);
+	expect_rate(&r, "", "1048576", "1048576",
+		    "an empty annotation counts as none");
+	run_rate(&r, NULL, "", NULL, NULL);
+	expect_rate(&r, "", "0", "0", "an empty variable counts as none");
+	run_rate(&r, ANN(RATE ":\"12x\""), "1M", NULL, NULL);
+	expect_rate(&r,
+		    WARN("Invalid log rate limit \"12x\" in annotation "
+			 "io.conmon.log-rate: ignored, no limit"),
+		    "0", "0", "a bad annotation: a warning, no limit");
+	run_rate(&r, NULL, "4Mi", NULL, NULL);
+	expect_rate(&r,
+		    WARN("Invalid log rate limit \"4Mi\" in CONMON_LOG_RATE: "
+			 "ignored, no limit"),
+		    "0", "0", "a bad variable: a warning, no limit");
+	run_rate(&r, ANN(RATE ":\"1M\"," BURST ":\"0\""), NULL, NULL, NULL);
+	expect_rate(&r,
+		    WARN("Invalid log rate limit \"0\" in annotation "
+			 "io.conmon.log-burst: ignored, no limit"),
+		    "0", "0", "a burst of 0 is a bad value");
+	run_rate(&r, ANN(RATE ":1048576"), NULL, NULL, NULL);
+	expect_rate(&r,
+		    WARN("Invalid log rate limit (not a JSON string) in "
+			 "annotation io.conmon.log-rate: ignored, no limit"),
+		    "0", "0",
+		    "a number in the annotation: a warning, no limit");
+	run_rate(&r,
+		 ANN(RATE ":\"1\\u0000\\\"\\n\xc3\xa9"
+			  "12345678901234567890123456789012345678901234567890"
+			  "1234567890\""),
+		 NULL, NULL, NULL);
+	expect_rate(&r,
+		    WARN("Invalid log rate limit \"1?????1234567890123456789012"
+			 "345678901234567890123456789012345678...\" in "
+			 "annotation io.conmon.log-rate: ignored, no limit"),
+		    "0", "0",
+		    "the warning shows printable ASCII, 64 bytes at most");
+	run_rate(&r, NULL, NULL, "4M", NULL);
+	expect_rate(&r,
+		    WARN("Log burst 4194304 from CONMON_LOG_BURST without a "
+			 "log rate: ignored, no limit"),
+		    "0", "0", "a burst without a rate: a warning, no limit");
+	run_rate(&r, "{\"annotations\":{" RATE ":\"1M\"},}", "2M", NULL, NULL);
+	CHECK(r.status == RETURNED &&
+		  strstr(r.err, "Cannot read the annotations of ") &&
+		  strstr(r.err, "/config.json: malformed JSON at byte 43\n") &&
+		  has_line(r.out, "log_rate=2097152"),
+	      "malformed config.json: a warning, the variable still applies");
+	printf("#   stderr \"%s\"\n", r.err);
+	run_rate(&r, "{\"annotations\":{" RATE ":\"1M\"}", "2M", NULL, NULL);
+	CHECK(r.status == RETURNED &&
+		  strstr(r.err, "/config.json: the file ends early at byte "
+				"42\n") &&
+		  has_line(r.out, "log_rate=2097152"),
+	      "a config.json cut short: a warning, the variable applies");
+	run_rate(&r, "FIFO", "2M", NULL, NULL);
+	CHECK(r.status == RETURNED &&
+		  strstr(r.err, "/config.json: not a regular file of at most "
+				"16 MiB\n") &&
+		  has_line(r.out, "log_rate=2097152"),
+	      "a FIFO as config.json does not hold validation");
+	config_text = ANN(RATE ":\"2M\"");
+	env_rate = "1M";
+	env_burst = NULL;
+	RUN_IN(&r, write_config, VALID, "-l", "none", "--exec",
+	       "--exec-process-spec", "/spec.json");
+	unlink("config.json");
+	expect_rate(&r, "", "0", "0", "exec sessions are never limited");
+	run_rate(&r, ANN(RATE ":\"2M\""), "1M", "1M", "--log-level=debug");
+	CHECK(r.status == RETURNED &&
+		  strstr(r.err,
+			 "[conmon:d]: log rate limit: 2097152 bytes/s "
+			 "(annotation io.conmon.log-rate), burst 1048576 "
+			 "bytes (CONMON_LOG_BURST)\n"),
+	      "--log-level debug says the limit and where it came from");
+	run_rate(&r, NULL, NULL, NULL, "--log-level=debug");
+	CHECK(r.status == RETURNED &&
+		  strstr(r.err, "[conmon:d]: log rate limit: none\n"),
+	      "--log-level debug says when there is none");
+}
+
 int main(void)
 {
 	unit_name = "cli";
@@ -786,6 +1213,9 @@ int main(void)
 	test_integers();
 	test_help_version();
 	test_side_effects();
+	test_sizes();
+	test_scanner();
+	test_rate_settings();
 	unlink("journald");
 	unlink("a.log");
 	unlink("b.log");
