@@ -122,8 +122,17 @@ void set_nonblock(int fd)
  * chunk of output needs the time once. */
 void clock_now(clockid_t clock, struct timespec *ts)
 {
-	if (syscall(SYS_clock_gettime, clock, ts) < 0)
-		*ts = (struct timespec){0, 0};
+	/* 32-bit targets with a 64-bit time_t (musl's armhf) have the
+	 * call under its time64 name; a kernel older than that (5.1) gets
+	 * libc's. */
+#ifdef SYS_clock_gettime64
+	if (syscall(SYS_clock_gettime64, clock, ts) == 0)
+		return;
+#else
+	if (syscall(SYS_clock_gettime, clock, ts) == 0)
+		return;
+#endif
+	clock_gettime(clock, ts);
 }
 
 int64_t monotonic_ns(void)
