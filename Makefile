@@ -119,15 +119,27 @@ $(UNIT_BUILD)/%.o: %.c $(HDRS) Makefile | $(UNIT_BUILD)
 $(UNIT_BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_OBJS) | $(UNIT_BUILD)
 	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -o $@ $< $(UNIT_OBJS)
 
-$(UNIT_BUILD):
+$(UNIT_BUILD) $(UNIT_BUILD)-portable:
 	mkdir -p $@
+
+# The same tests again on the portable code that non-x86 targets build
+# (CONMON_NO_SIMD: no SSE2 paths): arm64, armhf and riscv64 run it, and
+# only the emulated suites would otherwise.
+UNIT_PORTABLE_OBJS := $(SRCS:%.c=$(UNIT_BUILD)-portable/%.o)
+UNIT_PORTABLE_TESTS := $(UNIT_TESTS:$(UNIT_BUILD)/%=$(UNIT_BUILD)-portable/%)
+
+$(UNIT_BUILD)-portable/%.o: %.c $(HDRS) Makefile | $(UNIT_BUILD)-portable
+	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DCONMON_NO_SIMD -DCONMON_COMMIT='"test"' -Dmain=conmon_main -c -o $@ $<
+
+$(UNIT_BUILD)-portable/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_PORTABLE_OBJS) | $(UNIT_BUILD)-portable
+	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DCONMON_NO_SIMD -I. -o $@ $< $(UNIT_PORTABLE_OBJS)
 
 # Keep the unit objects: make would otherwise delete them as intermediates
 # and print its rm after the closing count line.
-.SECONDARY: $(UNIT_OBJS)
+.SECONDARY: $(UNIT_OBJS) $(UNIT_PORTABLE_OBJS)
 
-unit: $(UNIT_TESTS)
-	@for t in $(UNIT_TESTS); do $$t || exit 1; done
+unit: $(UNIT_TESTS) $(UNIT_PORTABLE_TESTS)
+	@for t in $(UNIT_TESTS) $(UNIT_PORTABLE_TESTS); do $$t || exit 1; done
 
 # tests/run-all installs what it misses (root on Debian, Ubuntu, Fedora),
 # then builds ./conmon and the unit tests itself, so that a static build

@@ -376,7 +376,7 @@ void log_timestamp(char *out, const struct timespec *ts)
 	memcpy(out + 29, ts_cache.zone, sizeof(ts_cache.zone));
 }
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CONMON_NO_SIMD)
 #include <emmintrin.h>
 /* memchr for '\n', 64 bytes a step: musl's word-at-a-time memchr costs
  * 1.4 instructions a byte on long runs and 2.2 on 100-byte lines. */
@@ -820,7 +820,7 @@ static void k8s_limit_reached(void)
 		k8s_truncate();
 }
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CONMON_NO_SIMD)
 /* The prefix in three 16-byte moves (-Os would make it a rep movs). */
 static inline void stage_prefix(char *dst)
 {
@@ -880,15 +880,17 @@ static inline void stage_prefix(char *dst)
 	memcpy(dst, k8s_prefix, K8S_PREFIX_ROOM);
 }
 
+/* As above, a search and then a copy: the record through its newline, or
+ * with none within the first `limit` bytes all of those there are (the
+ * caller writes a short tail from dst as a P record). */
 static size_t stage_record(char *dst, const char *src, size_t len, size_t limit)
 {
 	size_t end = len < limit ? len : limit;
 	const char *p = memchr(src, '\n', end);
+	size_t n = p ? (size_t)(p - src) + 1 : end;
 
-	if (!p)
-		return 0;
-	memcpy(dst, src, (size_t)(p - src) + 1);
-	return (size_t)(p - src) + 1;
+	memcpy(dst, src, n);
+	return p ? n : 0;
 }
 #endif
 
