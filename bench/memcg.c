@@ -11,6 +11,10 @@
  *   memcg pause
  *	Do nothing, forever: the floor every process costs.
  *
+ *   memcg fork-pause
+ *	The same in a child, the parent exiting at once: the floor of a
+ *	process born inside the cgroup, as a daemon's double fork makes it.
+ *
  * Run through a link named `runtime-elsewhere` it is a runtime wrapper:
  * it moves itself into $MEMCG_RUNTIME_DIR, then execs $MEMCG_RUNTIME
  * with its own arguments.  conmon forks and execs its runtime, so without
@@ -69,8 +73,22 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	/* A monitor is forked inside its cgroup (conmon's double fork, the
+	 * shim's start), so its task_struct, kernel stack and the rest of
+	 * a process's kernel state are charged there; `pause` above was
+	 * forked outside and its are not. */
+	if (argc == 2 && !strcmp(argv[1], "fork-pause")) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork", NULL);
+		if (pid > 0)
+			_exit(0);
+		for (;;)
+			pause();
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: memcg DIR PROGRAM ARG... | memcg pause\n");
+		fprintf(stderr, "usage: memcg DIR PROGRAM ARG... | memcg pause | memcg fork-pause\n");
 		return 2;
 	}
 	join(argv[1]);
