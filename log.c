@@ -821,13 +821,27 @@ static void k8s_limit_reached(void)
 }
 
 #if defined(__SSE2__) && !defined(CONMON_NO_SIMD)
-/* The prefix in three 16-byte moves (-Os would make it a rep movs). */
-static inline void stage_prefix(char *dst)
+/* The chunk's prefix, held in three registers while its records are
+ * staged: three stores a record.  (A copy loop, even of 16-byte moves,
+ * becomes a `rep movs` under -Os, which costs more than the record's
+ * text.) */
+struct prefix {
+	__m128i a, b, c;
+};
+
+static inline struct prefix prefix_load(void)
 {
-	for (int i = 0; i < K8S_PREFIX_ROOM; i += 16)
-		_mm_storeu_si128(
-		    (__m128i *)(dst + i),
-		    _mm_loadu_si128((const __m128i *)(k8s_prefix + i)));
+	return (struct prefix){
+	    _mm_loadu_si128((const __m128i *)k8s_prefix),
+	    _mm_loadu_si128((const __m128i *)(k8s_prefix + 16)),
+	    _mm_loadu_si128((const __m128i *)(k8s_prefix + 32))};
+}
+
+static inline void stage_prefix(char *dst, const struct prefix *p)
+{
+	_mm_storeu_si128((__m128i *)dst, p->a);
+	_mm_storeu_si128((__m128i *)(dst + 16), p->b);
+	_mm_storeu_si128((__m128i *)(dst + 32), p->c);
 }
 
 /* Copy a record to dst and find its end in one pass, 64 bytes at a time:
@@ -875,9 +889,18 @@ static size_t stage_record(char *dst, const char *src, size_t len, size_t limit)
 	return nlp ? (size_t)(nlp - src) + 1 : 0;
 }
 #else
-static inline void stage_prefix(char *dst)
+struct prefix {
+	const char *text;
+};
+
+static inline struct prefix prefix_load(void)
 {
-	memcpy(dst, k8s_prefix, K8S_PREFIX_ROOM);
+	return (struct prefix){k8s_prefix};
+}
+
+static inline void stage_prefix(char *dst, const struct prefix *p)
+{
+	memcpy(dst, p->text, K8S_PREFIX_ROOM);
 }
 
 /* As above, a search and then a copy: the record through its newline, or
@@ -913,6 +936,7 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 	log_timestamp(k8s_prefix, &now);
 	memcpy(k8s_prefix + K8S_TIMESTAMP_LEN,
 	       s == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
+	const struct prefix prefix = prefix_load();
 
 	/* out mirrors stage + stage_len while no call needs the global. */
 	char *out = stage + stage_len;
@@ -931,7 +955,7 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 			k8s_flush();
 			out = stage;
 		}
-		stage_prefix(out);
+		stage_prefix(out, &prefix);
 		n = stage_record(out + K8S_PREFIX_LEN, buf, len,
 				 STAGE_RECORD_MAX);
 		/* No newline in what was copied: a tail (a P record), or a
@@ -949,7 +973,7 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 			stage_len = (size_t)(out - stage);
 			k8s_limit_reached();
 			out = stage;
-			stage_prefix(out);
+			stage_prefix(out, &prefix);
 			if (n <= STAGE_RECORD_MAX)
 				memcpy(out + K8S_PREFIX_LEN, buf, n);
 		}
