@@ -248,7 +248,6 @@ static struct {
 	int niov;
 } k8s = {.fd = -1};
 
-/* The current chunk's record prefixes: [0] for F, [1] for P. */
 /* The current chunk's record prefix, with the F tag (a P record gets its
  * tag patched in the copy); padded to 48 bytes so that it is copied as
  * three 16-byte moves. */
@@ -980,6 +979,10 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 		if (partial)
 			out[K8S_TAG_AT] = 'P';
 		out += K8S_PREFIX_LEN;
+		/* Counted before a flush below, which checks it wrote all. */
+		k8s.size += cost;
+		k8s.total += cost;
+		k8s.pending += cost;
 		if (n <= STAGE_RECORD_MAX) {
 			/* The text is in place already. */
 			out += n;
@@ -992,19 +995,11 @@ static void k8s_write(enum stream s, const char *buf, size_t len)
 			if (partial)
 				iov_pool[k8s.niov++] =
 				    (struct iovec){(void *)"\n", 1};
-			k8s.size += cost;
-			k8s.total += cost;
-			k8s.pending += cost;
-			if (k8s.niov > IOV_MAX - 4)
+			if (k8s.niov > IOV_MAX - 4) {
 				k8s_flush();
-			out = stage + stage_len;
-			buf += n;
-			len -= n;
-			continue;
+				out = stage;
+			}
 		}
-		k8s.size += cost;
-		k8s.total += cost;
-		k8s.pending += cost;
 		buf += n;
 		len -= n;
 	}

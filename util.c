@@ -116,23 +116,23 @@ void set_nonblock(int fd)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* 32-bit targets with a 64-bit time_t (musl's armhf) have the call under
+ * its time64 name. */
+#ifdef SYS_clock_gettime64
+#define SYS_clock_now SYS_clock_gettime64
+#else
+#define SYS_clock_now SYS_clock_gettime
+#endif
+
 /* The system call, not the vDSO: reading the vDSO's data pages makes the
  * kernel build page tables for that corner of the address space, 8 kB
  * per monitor for as long as it lives (bench/monitor-charge), while a
- * chunk of output needs the time once. */
+ * chunk of output needs the time once.  A kernel without the call (time64
+ * came in 5.1) gets libc's. */
 void clock_now(clockid_t clock, struct timespec *ts)
 {
-	/* 32-bit targets with a 64-bit time_t (musl's armhf) have the
-	 * call under its time64 name; a kernel older than that (5.1) gets
-	 * libc's. */
-#ifdef SYS_clock_gettime64
-	if (syscall(SYS_clock_gettime64, clock, ts) == 0)
-		return;
-#else
-	if (syscall(SYS_clock_gettime, clock, ts) == 0)
-		return;
-#endif
-	clock_gettime(clock, ts);
+	if (syscall(SYS_clock_now, clock, ts) != 0)
+		clock_gettime(clock, ts);
 }
 
 int64_t monotonic_ns(void)
