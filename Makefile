@@ -112,12 +112,14 @@ $(BUILD):
 UNIT_BUILD := .build/unit
 UNIT_OBJS := $(SRCS:%.c=$(UNIT_BUILD)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
+UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes
+UNIT_OBJ_CFLAGS := $(UNIT_CFLAGS) -DCONMON_COMMIT='"test"' -Dmain=conmon_main
 
 $(UNIT_BUILD)/%.o: %.c $(HDRS) Makefile | $(UNIT_BUILD)
-	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DCONMON_COMMIT='"test"' -Dmain=conmon_main -c -o $@ $<
+	cc $(UNIT_OBJ_CFLAGS) -c -o $@ $<
 
 $(UNIT_BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_OBJS) | $(UNIT_BUILD)
-	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -o $@ $< $(UNIT_OBJS)
+	cc $(UNIT_CFLAGS) -I. -o $@ $< $(UNIT_OBJS)
 
 $(UNIT_BUILD) $(UNIT_BUILD)-portable:
 	mkdir -p $@
@@ -129,10 +131,10 @@ UNIT_PORTABLE_OBJS := $(SRCS:%.c=$(UNIT_BUILD)-portable/%.o)
 UNIT_PORTABLE_TESTS := $(UNIT_TESTS:$(UNIT_BUILD)/%=$(UNIT_BUILD)-portable/%)
 
 $(UNIT_BUILD)-portable/%.o: %.c $(HDRS) Makefile | $(UNIT_BUILD)-portable
-	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DCONMON_NO_SIMD -DCONMON_COMMIT='"test"' -Dmain=conmon_main -c -o $@ $<
+	cc $(UNIT_OBJ_CFLAGS) -DCONMON_NO_SIMD -c -o $@ $<
 
 $(UNIT_BUILD)-portable/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_PORTABLE_OBJS) | $(UNIT_BUILD)-portable
-	cc -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DCONMON_NO_SIMD -I. -o $@ $< $(UNIT_PORTABLE_OBJS)
+	cc $(UNIT_CFLAGS) -DCONMON_NO_SIMD -I. -o $@ $< $(UNIT_PORTABLE_OBJS)
 
 # Keep the unit objects: make would otherwise delete them as intermediates
 # and print its rm after the closing count line.
